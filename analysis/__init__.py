@@ -1,0 +1,1 @@
+"""alignmeter's analysis side: scores, statistics, charts and briefs."""

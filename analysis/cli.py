@@ -1,0 +1,62 @@
+"""The ``alignmeter`` command line: a thin layer over the library.
+
+Each command module registers its commands on :data:`app`; command bodies import their
+heavy dependencies themselves so that ``alignmeter --help`` starts fast. User errors end
+with one clear message and exit code 1; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from survey.cli import instrument as instrument_commands
+from survey.cli import synth as synth_commands
+
+app = typer.Typer(
+    name="alignmeter",
+    help="Diagnose how marketing and sales work together: survey, analyse, brief.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+STATE = {"debug": False, "verbose": False, "quiet": False}
+
+# Errors a user can fix; anything else is a bug and keeps its traceback.
+USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, OSError, KeyError)
+
+
+@app.callback()
+def main(
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print more detail."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+) -> None:
+    """alignmeter: one instrument for both departments, evidence for their cooperation."""
+    STATE.update(debug=debug, verbose=verbose, quiet=quiet)
+
+
+for module in (instrument_commands, synth_commands):
+    module.register(app)
+
+
+def run() -> None:
+    """Entry point: run the app, turning user errors into one line and exit code 1."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.stderr.write("Aborted.\n")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the one place errors become messages
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if STATE["debug"] or not isinstance(exc, USER_ERRORS):
+            raise
+        sys.stderr.write(f"Error: {exc}\n")
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Command modules of the survey side; each has ``register(app)``."""

@@ -1,0 +1,42 @@
+"""``alignmeter instrument ...`` and ``alignmeter codebook``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+instrument_app = typer.Typer(help="Check and export the instrument (item bank).", no_args_is_help=True)
+
+
+@instrument_app.command("validate")
+def validate(
+    path: Path = typer.Argument(None, help="Instrument YAML; default: the shipped one."),
+) -> None:
+    """Validate an instrument file and print what it holds."""
+    from survey.instrument import load_instrument
+
+    ins = load_instrument(path)
+    typer.echo(
+        f"{ins.source_file}: valid - {len(ins.items)} items, {len(ins.columns())} columns, "
+        f"{len(ins.scales)} scales, {len(ins.mirror_pairs())} mirror pairs"
+    )
+
+
+def codebook(
+    lang: str = typer.Option("en", "--lang", help="Language of labels: de or en."),
+    fmt: str = typer.Option("md", "--format", help="md, html or csv."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
+    instrument: Path = typer.Option(None, "--instrument", help="Instrument YAML."),
+) -> None:
+    """Write the codebook of the instrument (Markdown, HTML or CSV)."""
+    from survey.codebook import write_codebook
+    from survey.instrument import load_instrument
+
+    path = write_codebook(load_instrument(instrument), output, fmt=fmt, lang=lang)
+    typer.echo(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(instrument_app, name="instrument")
+    app.command("codebook")(codebook)

@@ -1,0 +1,26 @@
+"""``alignmeter synth``: generate a synthetic diagnostic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def synth(
+    units: int = typer.Option(12, "--units", help="Business units."),
+    per_department: int = typer.Option(20, "--per-department", help="Respondents per department and unit."),
+    seed: int = typer.Option(1, "--seed", help="Random seed; same seed, same bytes."),
+    scenario: str = typer.Option("default", "--scenario", help="Scenario name (see --help of survey.synthetic)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Wide table to write (.csv or .parquet)."),
+) -> None:
+    """Generate a synthetic diagnostic and its ground truth (OUTPUT + .truth.json)."""
+    from survey.synthetic import generate, write_diagnostic
+
+    diag = generate(units=units, per_department=per_department, seed=seed, scenario=scenario)
+    table, truth = write_diagnostic(diag, output)
+    typer.echo(f"wrote {table} ({len(diag.responses)} respondents) and {truth}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("synth")(synth)
