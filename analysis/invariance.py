@@ -1,0 +1,213 @@
+"""Measurement invariance across groups (departments) by multi-group CFA.
+
+Mean scores of marketing and sales may only be compared when both departments read the
+items alike: equal loadings (metric) and equal intercepts (scalar invariance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.cfa import cfa
+from analysis.model_syntax import parse_model
+
+LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
+
+
+def model_from_scales(instrument, scales: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Build a measurement model with one factor per instrument scale.
+
+    Parameters
+    ----------
+    instrument : survey.instrument.Instrument
+        The instrument; items come from ``Instrument.scale_columns``.
+    scales : sequence of str, optional
+        Scale codes to include (default: all scales).
+
+    Returns
+    -------
+    dict
+        ``{scale_code: [item columns]}``, usable as ``model`` in :func:`measurement_invariance`.
+
+    Examples
+    --------
+    >>> from survey.instrument import load_instrument
+    >>> ins = load_instrument()
+    >>> model = model_from_scales(ins, [ins.scales[0].code])
+    >>> len(next(iter(model.values()))) >= 3
+    True
+    """
+    chosen = list(scales) if scales is not None else [s.code for s in instrument.scales]
+    known = {s.code for s in instrument.scales}
+    unknown = [s for s in chosen if s not in known]
+    if unknown:
+        raise KeyError(f"unknown scale(s) {unknown}; the instrument has {sorted(known)}")
+    return {code: instrument.scale_columns(code) for code in chosen}
+
+
+def _split_partial(partial: Sequence[str]) -> tuple[list[str], list[str]]:
+    loads = [s for s in partial if "=~" in s]
+    ints = [s for s in partial if "=~" not in s]
+    return loads, ints
+
+
+def measurement_invariance(
+    data: pd.DataFrame,
+    model: str | dict[str, list[str]],
+    *,
+    group: str,
+    partial: Sequence[str] = (),
+    min_group_size: int = 5,
+    delta_cfi: float = -0.01,
+    delta_rmsea: float = 0.015,
+) -> pd.DataFrame:
+    """Fit configural, metric and scalar models and compare them step by step.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent with the indicator columns and the ``group`` column.
+    model : str or dict
+        lavaan-like syntax or ``{factor: [items]}`` (see :func:`model_from_scales`).
+    group : str
+        Grouping column, e.g. ``"department"``.
+    partial : sequence of str
+        Parameters freed for partial invariance: ``"f =~ x"`` (loading, freed at the
+        metric and scalar levels) or ``"x ~ 1"`` (intercept, freed at the scalar level).
+    min_group_size : int
+        Groups below this size are refused (anonymity threshold, default 5).
+    delta_cfi, delta_rmsea : float
+        Cut-offs for a level to hold: change in CFI at least ``delta_cfi`` (Cheung &
+        Rensvold 2002) and change in RMSEA at most ``delta_rmsea`` (Chen 2007).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per level: ``level``, ``freed`` (comma-separated parameters freed at that
+        level), ``chi2``, ``df``, ``p_val``, ``cfi``, ``tli``, ``rmsea``, ``rmsea_ci_low``,
+        ``rmsea_ci_high``, ``srmr``, ``n``, ``n_groups``, ``chi2_diff``, ``df_diff``,
+        ``p_diff`` (likelihood-ratio test against the previous level), ``delta_cfi``,
+        ``delta_rmsea``, ``holds`` (the changes in CFI and RMSEA are within the cut-offs;
+        True for the configural level).
+
+    Notes
+    -----
+    The chi-square difference test is the plain LR test of nested ML models (lavaan's
+    ``lavTestLRT`` for ``estimator = "ML"``). Checked against lavaan 0.6 on Holzinger &
+    Swineford (1939) by school: configural 115.851 (48 df), metric 124.044 (54 df),
+    scalar 164.103 (60 df); lavaan tutorial "Multiple groups", lavaan.ugent.be.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hs = pd.read_csv("tests/fixtures/research/holzinger_swineford_1939.csv")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> mi = measurement_invariance(hs, model, group="school")
+    >>> mi[["level", "chi2", "df"]].round(3)
+            level     chi2  df
+    0  configural  115.851  48
+    1      metric  124.044  54
+    2      scalar  164.103  60
+    """
+    if group not in data.columns:
+        raise KeyError(f"group column {group!r} not in data")
+    factors = parse_model(model) if isinstance(model, str) else dict(model)
+    loads, ints = _split_partial(partial)
+    rows = []
+    for level, equal in LEVELS.items():
+        freed = (loads if "loadings" in equal else []) + (ints if "intercepts" in equal else [])
+        res = cfa(
+            data, factors, group=group, equal=equal, free=freed, min_group_size=min_group_size
+        )
+        if res.fit["n_groups"].iloc[0] < 2:
+            raise ValueError(f"column {group!r} has a single group; invariance needs two or more")
+        row = res.fit.iloc[0].to_dict()
+        row.update(level=level, freed=", ".join(freed))
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["chi2_diff"] = out["chi2"].diff()
+    out["df_diff"] = out["df"].diff()
+    out["p_diff"] = [
+        stats.chi2.sf(c, d) if d > 0 else np.nan
+        for c, d in zip(out["chi2_diff"], out["df_diff"], strict=True)
+    ]
+    out["delta_cfi"] = out["cfi"].diff()
+    out["delta_rmsea"] = out["rmsea"].diff()
+    out["holds"] = (out["delta_cfi"].fillna(0) >= delta_cfi) & (
+        out["delta_rmsea"].fillna(0) <= delta_rmsea
+    )
+    cols = ["level", "freed", "chi2", "df", "p_val", "cfi", "tli", "rmsea", "rmsea_ci_low"]
+    cols += ["rmsea_ci_high", "srmr", "n", "n_groups", "chi2_diff", "df_diff", "p_diff"]
+    cols += ["delta_cfi", "delta_rmsea", "holds"]
+    return out[cols]
+
+
+def locate_noninvariance(
+    data: pd.DataFrame,
+    model: str | dict[str, list[str]],
+    *,
+    group: str,
+    level: str = "scalar",
+    partial: Sequence[str] = (),
+    min_group_size: int = 5,
+) -> pd.DataFrame:
+    """Find which constrained parameters differ between groups.
+
+    Each equality-constrained parameter of ``level`` (intercepts for scalar, loadings for
+    metric) is freed in turn and the improvement in chi-square tested with 1 df, a
+    likelihood-ratio counterpart of lavaan's ``lavTestScore`` univariate tests.
+
+    Parameters
+    ----------
+    data, model, group, min_group_size
+        As in :func:`measurement_invariance`.
+    level : {"metric", "scalar"}
+        Which constraints to examine.
+    partial : sequence of str
+        Parameters already freed (kept free throughout).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``parameter`` (``"f =~ x"`` or ``"x ~ 1"``), ``chi2_diff``, ``df_diff``, ``p_val``,
+        ``p_holm`` (Holm-adjusted), sorted by ``chi2_diff`` descending.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hs = pd.read_csv("tests/fixtures/research/holzinger_swineford_1939.csv")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> locate_noninvariance(hs, model, group="school")["parameter"].iloc[0]
+    'x3 ~ 1'
+    """
+    if level not in ("metric", "scalar"):
+        raise ValueError(f"level must be 'metric' or 'scalar', got {level!r}")
+    factors = parse_model(model) if isinstance(model, str) else dict(model)
+    equal = LEVELS[level]
+    base = cfa(data, factors, group=group, equal=equal, free=partial, min_group_size=min_group_size)
+    if level == "scalar":
+        candidates = [f"{x} ~ 1" for f in factors for x in factors[f]]
+    else:
+        candidates = [f"{f} =~ {x}" for f in factors for x in factors[f][1:]]
+    candidates = [
+        c for c in candidates if c.replace(" ", "") not in {s.replace(" ", "") for s in partial}
+    ]
+    rows = []
+    for cand in candidates:
+        res = cfa(data, factors, group=group, equal=equal, free=[*partial, cand],
+                  min_group_size=min_group_size)  # fmt: skip
+        diff = base.fit["chi2"].iloc[0] - res.fit["chi2"].iloc[0]
+        ddf = int(base.fit["df"].iloc[0] - res.fit["df"].iloc[0])
+        rows.append((cand, diff, ddf, stats.chi2.sf(max(diff, 0.0), ddf)))
+    out = pd.DataFrame(rows, columns=["parameter", "chi2_diff", "df_diff", "p_val"])
+    order = np.argsort(out["p_val"].to_numpy())
+    m = len(out)
+    holm = np.maximum.accumulate(
+        [(m - i) * p for i, p in enumerate(out["p_val"].to_numpy()[order])]
+    )
+    out.loc[out.index[order], "p_holm"] = np.minimum(holm, 1.0)
+    return out.sort_values("chi2_diff", ascending=False, ignore_index=True)
