@@ -15,6 +15,7 @@ from scipy import stats
 from analysis.cfa import cfa
 from analysis.model_syntax import parse_model
 
+DONT_KNOW = -9
 LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
 
 
@@ -49,6 +50,31 @@ def model_from_scales(instrument, scales: Sequence[str] | None = None) -> dict[s
     return {code: instrument.scale_columns(code) for code in chosen}
 
 
+def _prepare(data: pd.DataFrame, factors, group: str, min_group_size: int):
+    """Refuse don't-know codes; drop groups below the anonymity threshold."""
+    if group not in data.columns:
+        raise KeyError(f"group column {group!r} not in data")
+    items = [x for f in factors for x in factors[f]]
+    missing = [c for c in items if c not in data.columns]
+    if missing:
+        raise KeyError(f"columns not in data: {missing}")
+    coded = [c for c in items if (data[c] == DONT_KNOW).any()]
+    if coded:
+        raise ValueError(
+            f"columns {coded} hold the don't-know code {DONT_KNOW}; "
+            "pass responses through survey.responses.answers() first"
+        )
+    complete = data.dropna(subset=[*items, group])
+    sizes = complete[group].value_counts()
+    kept = sizes[sizes >= min_group_size].index
+    if len(kept) < 2:
+        raise ValueError(
+            f"column {group!r} has {len(kept)} group(s) with at least {min_group_size} "
+            f"complete rows ({sizes.to_dict()}); invariance needs two or more"
+        )
+    return complete[complete[group].isin(kept)], [g for g in sizes.index if g not in kept]
+
+
 def _split_partial(partial: Sequence[str]) -> tuple[list[str], list[str]]:
     loads = [s for s in partial if "=~" in s]
     ints = [s for s in partial if "=~" not in s]
@@ -79,7 +105,8 @@ def measurement_invariance(
         Parameters freed for partial invariance: ``"f =~ x"`` (loading, freed at the
         metric and scalar levels) or ``"x ~ 1"`` (intercept, freed at the scalar level).
     min_group_size : int
-        Groups below this size are refused (anonymity threshold, default 5).
+        Groups with fewer complete rows are left out (anonymity threshold, default 5);
+        their number is reported in ``suppressed_groups``, never their labels.
     delta_cfi, delta_rmsea : float
         Cut-offs for a level to hold: change in CFI at least ``delta_cfi`` (Cheung &
         Rensvold 2002) and change in RMSEA at most ``delta_rmsea`` (Chen 2007).
@@ -88,8 +115,9 @@ def measurement_invariance(
     -------
     pandas.DataFrame
         One row per level: ``level``, ``freed`` (comma-separated parameters freed at that
-        level), ``chi2``, ``df``, ``p_val``, ``cfi``, ``tli``, ``rmsea``, ``rmsea_ci_low``,
-        ``rmsea_ci_high``, ``srmr``, ``n``, ``n_groups``, ``chi2_diff``, ``df_diff``,
+        level), ``groups`` (the groups analysed), ``suppressed_groups``, ``chi2``, ``df``,
+        ``p_val``, ``cfi``, ``tli``, ``rmsea``, ``rmsea_ci_low``, ``rmsea_ci_high``,
+        ``srmr``, ``n``, ``n_groups``, ``chi2_diff``, ``df_diff``,
         ``p_diff`` (likelihood-ratio test against the previous level), ``delta_cfi``,
         ``delta_rmsea``, ``holds`` (the changes in CFI and RMSEA are within the cut-offs;
         True for the configural level).
@@ -113,9 +141,8 @@ def measurement_invariance(
     1      metric  124.044  54
     2      scalar  164.103  60
     """
-    if group not in data.columns:
-        raise KeyError(f"group column {group!r} not in data")
     factors = parse_model(model) if isinstance(model, str) else dict(model)
+    data, dropped = _prepare(data, factors, group, min_group_size)
     loads, ints = _split_partial(partial)
     rows = []
     for level, equal in LEVELS.items():
@@ -123,10 +150,9 @@ def measurement_invariance(
         res = cfa(
             data, factors, group=group, equal=equal, free=freed, min_group_size=min_group_size
         )
-        if res.fit["n_groups"].iloc[0] < 2:
-            raise ValueError(f"column {group!r} has a single group; invariance needs two or more")
         row = res.fit.iloc[0].to_dict()
-        row.update(level=level, freed=", ".join(freed))
+        row.update(level=level, freed=", ".join(freed), groups=", ".join(res.groups))
+        row.update(suppressed_groups=len(dropped))
         rows.append(row)
     out = pd.DataFrame(rows)
     out["chi2_diff"] = out["chi2"].diff()
@@ -140,7 +166,19 @@ def measurement_invariance(
     out["holds"] = (out["delta_cfi"].fillna(0) >= delta_cfi) & (
         out["delta_rmsea"].fillna(0) <= delta_rmsea
     )
-    cols = ["level", "freed", "chi2", "df", "p_val", "cfi", "tli", "rmsea", "rmsea_ci_low"]
+    cols = [
+        "level",
+        "freed",
+        "groups",
+        "suppressed_groups",
+        "chi2",
+        "df",
+        "p_val",
+        "cfi",
+        "tli",
+        "rmsea",
+        "rmsea_ci_low",
+    ]
     cols += ["rmsea_ci_high", "srmr", "n", "n_groups", "chi2_diff", "df_diff", "p_diff"]
     cols += ["delta_cfi", "delta_rmsea", "holds"]
     return out[cols]
@@ -187,6 +225,7 @@ def locate_noninvariance(
     if level not in ("metric", "scalar"):
         raise ValueError(f"level must be 'metric' or 'scalar', got {level!r}")
     factors = parse_model(model) if isinstance(model, str) else dict(model)
+    data, _ = _prepare(data, factors, group, min_group_size)
     equal = LEVELS[level]
     base = cfa(data, factors, group=group, equal=equal, free=partial, min_group_size=min_group_size)
     if level == "scalar":

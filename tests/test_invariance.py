@@ -77,6 +77,15 @@ def test_planted_intercept_shift_is_found_and_freeing_it_restores_scalar():
     assert scalar["p_diff"] > 0.05 and scalar["holds"]
 
 
+def test_groups_below_threshold_are_left_out():
+    data = planted_departments(seed=12)
+    tiny = data.head(4).assign(department="management")
+    mi = measurement_invariance(pd.concat([data, tiny]), TWO_FACTORS, group="department")
+    assert (mi["groups"] == "marketing, sales").all()
+    assert (mi["suppressed_groups"] == 1).all()
+    assert "management" not in mi.to_string()
+
+
 def test_no_planted_shift_means_scalar_holds():
     data = planted_departments(seed=12, shift=0.0)
     mi = measurement_invariance(data, TWO_FACTORS, group="department").set_index("level")
@@ -106,7 +115,10 @@ def test_model_from_instrument_scales():
 def test_invariance_input_errors(hs):
     with pytest.raises(KeyError, match="group column"):
         measurement_invariance(hs, HS_MODEL, group="classroom")
-    with pytest.raises(ValueError, match="single group"):
+    with pytest.raises(ValueError, match="two or more"):
         measurement_invariance(hs.assign(one="a"), HS_MODEL, group="one")
+    dk = hs.assign(x5=hs["x5"].where(hs.index != 3, -9))
+    with pytest.raises(ValueError, match="don't-know"):
+        measurement_invariance(dk, HS_MODEL, group="school")
     with pytest.raises(ValueError, match="cannot free"):
         measurement_invariance(hs, HS_MODEL, group="school", partial=["x42 ~ 1"])
