@@ -50,7 +50,7 @@ def run() -> None:
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("Aborted.\n")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the one place errors become messages
+    except Exception as exc:
         import click
 
         if isinstance(exc, click.ClickException):

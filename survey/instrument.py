@@ -235,7 +235,9 @@ class Instrument(_Model):
     def other_department(self, department: str) -> str:
         others = [d for d in self.departments if d != department]
         if department not in self.departments or len(others) != 1:
-            raise KeyError(f"unknown department {department!r}; use one of {list(self.departments)}")
+            raise KeyError(
+                f"unknown department {department!r}; use one of {list(self.departments)}"
+            )
         return others[0]
 
     def render(self, text: Text | str, lang: Language, department: str) -> str:
@@ -369,7 +371,11 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
         return Instrument.model_validate({**raw, "source_file": str(path)})
     except ValidationError as err:
         # pydantic wraps errors from our own cross-checks; keep their message whole.
-        ours = [e for e in err.errors() if "ctx" in e and isinstance(e["ctx"].get("error"), InstrumentError)]
+        ours = [
+            e
+            for e in err.errors()
+            if "ctx" in e and isinstance(e["ctx"].get("error"), InstrumentError)
+        ]
         if ours:
             raise InstrumentError(str(ours[0]["ctx"]["error"])) from None
         raise InstrumentError(_format_validation_error(str(path), raw, err)) from None

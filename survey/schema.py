@@ -14,7 +14,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from survey.instrument import LANGUAGES, Instrument, Item
-from survey.responses import META_COLUMNS, STATUSES, conform
+from survey.responses import STATUSES, conform
 
 MAX_TEXT_LENGTH = 5000
 QUARANTINE_COLUMNS = ("row", "respondent_id", "column", "value", "reason")
@@ -56,7 +56,9 @@ def _item_checks(instrument: Instrument, item: Item) -> list[pa.Check]:
         return [in_range]
     if kind == "text":
         return [
-            pa.Check.str_length(max_value=MAX_TEXT_LENGTH, error=f"text longer than {MAX_TEXT_LENGTH}")
+            pa.Check.str_length(
+                max_value=MAX_TEXT_LENGTH, error=f"text longer than {MAX_TEXT_LENGTH}"
+            )
         ]
     codes = _allowed_codes(instrument, item)
     shown = ", ".join(str(int(c)) for c in codes)
@@ -85,17 +87,17 @@ def response_schema(instrument: Instrument) -> pa.DataFrameSchema:
             str, pa.Check.str_length(min_value=1, error="empty business_unit")
         ),
         "role": pa.Column(
-            str, pa.Check.isin(_context_codes(instrument, "role"), error="unknown role"),
+            str,
+            pa.Check.isin(_context_codes(instrument, "role"), error="unknown role"),
             nullable=True,
         ),
         "tenure": pa.Column(
-            str, pa.Check.isin(_context_codes(instrument, "tenure"), error="unknown tenure"),
+            str,
+            pa.Check.isin(_context_codes(instrument, "tenure"), error="unknown tenure"),
             nullable=True,
         ),
         "language": pa.Column(str, pa.Check.isin(list(LANGUAGES), error="unknown language")),
-        "duration_s": pa.Column(
-            float, pa.Check.ge(0, error="negative duration"), nullable=True
-        ),
+        "duration_s": pa.Column(float, pa.Check.ge(0, error="negative duration"), nullable=True),
         "status": pa.Column(str, pa.Check.isin(list(STATUSES), error="unknown status")),
     }
     for col, item in instrument.column_map.items():
@@ -170,9 +172,7 @@ def validate_responses(wide: pd.DataFrame, instrument: Instrument) -> Validation
     except SchemaErrors as err:
         cases = err.failure_cases
         cases = cases[cases["index"].notna()].copy()
-        cases["reason"] = [
-            _reason(check) for check in cases["check"].astype(str)
-        ]
+        cases["reason"] = [_reason(check) for check in cases["check"].astype(str)]
         failures.append(cases[["index", "column", "failure_case", "reason"]])
     failures += _row_failures(wide, instrument)
     if failures:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import typer
 
-instrument_app = typer.Typer(help="Check and export the instrument (item bank).", no_args_is_help=True)
+instrument_app = typer.Typer(
+    help="Check and export the instrument (item bank).", no_args_is_help=True
+)
 
 
 @instrument_app.command("validate")
