@@ -313,6 +313,8 @@ def _check_instrument(ins: Instrument) -> None:
                 problems.append(f"{where}: names missing item {code!r}")
             elif scale.part and scale.part not in {p.code for p in ins.item_map[code].parts}:
                 problems.append(f"{where}: item {code} has no part {scale.part!r}")
+            elif ins.item_map[code].type not in ins.response_types:
+                continue  # reported with the item
             elif not scale.part and ins.kind(code) not in NUMERIC_KINDS:
                 problems.append(f"{where}: item {code} is not numeric")
     if problems:

@@ -441,9 +441,9 @@ def generate(
     'ambivalent_hierarchy'
     """
     ins = instrument or load_instrument()
-    sc = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
     if isinstance(scenario, str) and scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; use one of {sorted(SCENARIOS)}")
+    sc = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
     if units < 1 or per_department < 1:
         raise ValueError("units and per_department must be at least 1")
     gen = _Generator(ins, sc, seed)
