@@ -10,7 +10,9 @@ import typer
 def demo(
     output: Path = typer.Option(Path("demo-output"), "--output", "-o", help="Folder to write."),
     units: int = typer.Option(12, "--units", help="Business units."),
-    per_department: int = typer.Option(20, "--per-department", help="Respondents per department and unit."),
+    per_department: int = typer.Option(
+        20, "--per-department", help="Respondents per department and unit."
+    ),
     seed: int = typer.Option(1, "--seed", help="Random seed."),
 ) -> None:
     """Generate the synthetic demo diagnostic, validate it and summarise it."""

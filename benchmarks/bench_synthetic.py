@@ -13,7 +13,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 
 
 def _child(kind: str, n: int) -> dict:
@@ -50,8 +49,10 @@ def main() -> None:
     gen = _child("generator", n)
     base = _child("numpy", n)
     print(f"respondents: {gen['rows']:,} x {gen['cols']} columns")
-    print(f"generator: {gen['seconds']:.1f} s, peak RSS {gen['peak_gb']:.2f} GB "
-          f"(targets: < 60 s, < 4 GB)")
+    print(
+        f"generator: {gen['seconds']:.1f} s, peak RSS {gen['peak_gb']:.2f} GB "
+        f"(targets: < 60 s, < 4 GB)"
+    )
     print(f"bare numpy draw/round/clip: {base['seconds']:.1f} s, peak RSS {base['peak_gb']:.2f} GB")
     print(f"ratio generator / bare numpy time: {gen['seconds'] / base['seconds']:.2f}")
     print(f"ratio generator time / 60 s target: {gen['seconds'] / 60:.2f}")

@@ -51,13 +51,10 @@ def codebook_table(instrument: Instrument) -> pd.DataFrame:
     rows = []
     for item in instrument.items:
         options = [
-            {"code": o.code, "de": o.label.de, "en": o.label.en}
-            for o in instrument.options(item)
+            {"code": o.code, "de": o.label.de, "en": o.label.en} for o in instrument.options(item)
         ]
         if item.poles:
-            options = [
-                {"code": o["code"], "de": o["de"], "en": o["en"]} for o in options
-            ]
+            options = [{"code": o["code"], "de": o["de"], "en": o["en"]} for o in options]
             options[0]["de"] += f" ({item.poles[0].de})"
             options[0]["en"] += f" ({item.poles[0].en})"
             options[-1]["de"] += f" ({item.poles[1].de})"

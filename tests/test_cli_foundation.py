@@ -24,8 +24,16 @@ def test_validate_default_and_broken(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-c", "from analysis.cli import run; run()", "instrument", "validate",
-         str(bad)], capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from analysis.cli import run; run()",
+            "instrument",
+            "validate",
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"Error: {bad}: item INF_MEET_FREQ: duplicate code")
@@ -33,18 +41,36 @@ def test_validate_default_and_broken(tmp_path):
 
 
 def test_codebook_and_synth(tmp_path):
-    result = runner.invoke(app, ["codebook", "--lang", "de", "--format", "csv", "-o", str(tmp_path / "c.csv")])
+    result = runner.invoke(
+        app, ["codebook", "--lang", "de", "--format", "csv", "-o", str(tmp_path / "c.csv")]
+    )
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(tmp_path / "c.csv")) == 82
     out = tmp_path / "d.parquet"
-    result = runner.invoke(app, ["synth", "--units", "3", "--per-department", "5", "--seed", "2",
-                                 "--scenario", "clean", "-o", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "synth",
+            "--units",
+            "3",
+            "--per-department",
+            "5",
+            "--seed",
+            "2",
+            "--scenario",
+            "clean",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert len(pd.read_parquet(out)) == 30 and (tmp_path / "d.truth.json").exists()
 
 
 def test_demo_summarises_and_masks_small_cells(tmp_path):
-    result = runner.invoke(app, ["demo", "-o", str(tmp_path), "--units", "3", "--per-department", "6"])
+    result = runner.invoke(
+        app, ["demo", "-o", str(tmp_path), "--units", "3", "--per-department", "6"]
+    )
     assert result.exit_code == 0, result.output
     assert "valid" in result.output and (tmp_path / "responses.csv").exists()
 

@@ -12,15 +12,28 @@ from survey.codebook import read_codebook, write_codebook
 def test_csv_codebook_round_trip(tmp_path, instrument):
     path = write_codebook(instrument, tmp_path / "codebook.csv", fmt="csv")
     book = read_codebook(path).set_index("code")
-    for col in ("code", "dimension", "construct", "type", "perspective", "mirror_of", "reverse",
-                "scale", "text_de", "text_en", "options"):
+    for col in (
+        "code",
+        "dimension",
+        "construct",
+        "type",
+        "perspective",
+        "mirror_of",
+        "reverse",
+        "scale",
+        "text_de",
+        "text_en",
+        "options",
+    ):
         assert col in book.reset_index().columns
     assert list(book.index) == [i.code for i in instrument.items]
     for item in instrument.items:
         row = book.loc[item.code]
         assert (row["text_de"], row["text_en"]) == (item.text.de, item.text.en)
         assert (row["dimension"], row["construct"], row["type"]) == (
-            item.dimension, item.construct, item.type
+            item.dimension,
+            item.construct,
+            item.type,
         )
         assert row["perspective"] == item.perspective
         assert row["mirror_of"] == (item.mirror_of or "")

@@ -24,25 +24,59 @@ def test_default_instrument_has_at_least_50_items_in_both_languages(instrument):
 def test_every_catalogue_row_is_covered(instrument):
     constructs = {i.construct for i in instrument.items}
     for needed in [
-        "meeting_frequency", "information_quality", "linkage_exists", "linkage_quality",
-        "decision_influence", "customer_vs_product", "short_vs_long_term", "market_knowledge",
-        "product_knowledge", "interpersonal_skills", "main_obstacles", "personal_conflict",
-        "content_conflict", "lead_agreements", "follow_up_speed", "follow_up_rate",
-        "shared_goals", "mutual_learning", "cooperation_grade", "relationship_stage",
+        "meeting_frequency",
+        "information_quality",
+        "linkage_exists",
+        "linkage_quality",
+        "decision_influence",
+        "customer_vs_product",
+        "short_vs_long_term",
+        "market_knowledge",
+        "product_knowledge",
+        "interpersonal_skills",
+        "main_obstacles",
+        "personal_conflict",
+        "content_conflict",
+        "lead_agreements",
+        "follow_up_speed",
+        "follow_up_rate",
+        "shared_goals",
+        "mutual_learning",
+        "cooperation_grade",
+        "relationship_stage",
     ]:
         assert needed in constructs, needed
     kinds = {instrument.kind(i) for i in instrument.items}
     assert kinds == {
-        "agreement", "bipolar", "frequency", "grade", "timeband", "percent",
-        "constant_sum", "yes_no", "single", "multiple", "text",
+        "agreement",
+        "bipolar",
+        "frequency",
+        "grade",
+        "timeband",
+        "percent",
+        "constant_sum",
+        "yes_no",
+        "single",
+        "multiple",
+        "text",
     }
     assert {rt.kind for rt in instrument.response_types.values()} >= kinds
     assert {len(instrument.response_types[t].options) for t in ("agree7", "agree5")} == {7, 5}
-    assert [q.column for q in instrument.context] == ["department", "business_unit", "role", "tenure"]
+    assert [q.column for q in instrument.context] == [
+        "department",
+        "business_unit",
+        "role",
+        "tenure",
+    ]
     # Power: a constant sum over the five decision areas of Homburg, Jensen & Krohmer.
     power = [i.code for i in instrument.items if i.dimension == "power"]
-    assert power == ["POW_PRICING", "POW_PRODUCT", "POW_SEGMENTS", "POW_COMMUNICATION",
-                     "POW_KEY_ACCOUNTS"]
+    assert power == [
+        "POW_PRICING",
+        "POW_PRODUCT",
+        "POW_SEGMENTS",
+        "POW_COMMUNICATION",
+        "POW_KEY_ACCOUNTS",
+    ]
 
 
 def test_scales_have_three_items_and_reverse_keys_where_possible(instrument):
@@ -90,17 +124,47 @@ def _item(raw, code):
     ("change", "expected"),
     [
         (lambda r: r["items"].append(dict(_item(r, "LEA_LOST"))), r"item LEA_LOST: duplicate code"),
-        (lambda r: r["scales"][0]["items"].append("NOPE"), r"scale information_quality: names missing item 'NOPE'"),
-        (lambda r: _item(r, "CON_BLAME")["text"].pop("de"), r"item CON_BLAME: text.de: missing translation \(de\)"),
-        (lambda r: _item(r, "KNW_MARKET_OTH").update(mirror_of="KNW_PRODUCT_OWN"), r"item KNW_MARKET_OWN: mirror twin KNW_MARKET_OTH does not point back"),
-        (lambda r: _item(r, "INF_CHANNEL")["options"].reverse(), r"item INF_CHANNEL: .*options out of order"),
-        (lambda r: r["response_types"]["agree5"]["options"].reverse(), r"response_types.agree5: .*options out of order"),
-        (lambda r: _item(r, "LEA_LOST").update(type="agree9"), r"item LEA_LOST: unknown response type 'agree9'"),
-        (lambda r: _item(r, "LEA_LOST")["text"].update(en="The {others} team"), r"item LEA_LOST: unknown placeholder"),
+        (
+            lambda r: r["scales"][0]["items"].append("NOPE"),
+            r"scale information_quality: names missing item 'NOPE'",
+        ),
+        (
+            lambda r: _item(r, "CON_BLAME")["text"].pop("de"),
+            r"item CON_BLAME: text.de: missing translation \(de\)",
+        ),
+        (
+            lambda r: _item(r, "KNW_MARKET_OTH").update(mirror_of="KNW_PRODUCT_OWN"),
+            r"item KNW_MARKET_OWN: mirror twin KNW_MARKET_OTH does not point back",
+        ),
+        (
+            lambda r: _item(r, "INF_CHANNEL")["options"].reverse(),
+            r"item INF_CHANNEL: .*options out of order",
+        ),
+        (
+            lambda r: r["response_types"]["agree5"]["options"].reverse(),
+            r"response_types.agree5: .*options out of order",
+        ),
+        (
+            lambda r: _item(r, "LEA_LOST").update(type="agree9"),
+            r"item LEA_LOST: unknown response type 'agree9'",
+        ),
+        (
+            lambda r: _item(r, "LEA_LOST")["text"].update(en="The {others} team"),
+            r"item LEA_LOST: unknown placeholder",
+        ),
         (lambda r: r["dimensions"].pop("power"), r"item POW_PRICING: unknown dimension 'power'"),
     ],
-    ids=["duplicate", "missing-item", "translation", "mirror", "option-order", "type-option-order",
-         "unknown-type", "placeholder", "dimension"],
+    ids=[
+        "duplicate",
+        "missing-item",
+        "translation",
+        "mirror",
+        "option-order",
+        "type-option-order",
+        "unknown-type",
+        "placeholder",
+        "dimension",
+    ],
 )
 def test_validation_errors_name_file_and_item(tmp_path, change, expected):
     path = _broken(tmp_path, change)

@@ -24,7 +24,9 @@ def _name_spec(req: str) -> tuple[str, str]:
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    pip = dict(_name_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"])
+    pip = dict(
+        _name_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]
+    )
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda = dict(_name_spec(d) for d in env["dependencies"] if isinstance(d, str))
     conda.pop("pip", None)
@@ -42,7 +44,9 @@ def test_ci_runs_the_readme_test_command():
 @pytest.mark.slow
 def test_fresh_clone_installs_and_runs(tmp_path):
     """A clean clone of the committed tree installs and its command works."""
-    if subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True).returncode:
+    if subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True
+    ).returncode:
         pytest.fail("not a git checkout")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
@@ -53,11 +57,26 @@ def test_fresh_clone_installs_and_runs(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     out = subprocess.run(
         [str(venv / "bin" / "alignmeter"), "instrument", "validate"],
-        cwd=tmp_path, capture_output=True, text=True, env=env, check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     assert "valid - " in out.stdout and "site-packages" in out.stdout
     subprocess.run(
-        [str(venv / "bin" / "alignmeter"), "synth", "--units", "3", "--per-department", "5",
-         "-o", str(tmp_path / "d.csv")], cwd=tmp_path, env=env, check=True,
+        [
+            str(venv / "bin" / "alignmeter"),
+            "synth",
+            "--units",
+            "3",
+            "--per-department",
+            "5",
+            "-o",
+            str(tmp_path / "d.csv"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        check=True,
     )
     assert (tmp_path / "d.truth.json").exists()

@@ -36,9 +36,10 @@ def test_answers_turns_dont_know_into_missing(instrument, diagnostic):
     clean = answers(raw, instrument)
     assert (raw["LEA_QUALITY"] == -9).sum() > 0
     assert not (clean == -9).any().any()
-    assert clean["LEA_QUALITY"].isna().sum() == raw["LEA_QUALITY"].isna().sum() + (
-        raw["LEA_QUALITY"] == -9
-    ).sum()
+    assert (
+        clean["LEA_QUALITY"].isna().sum()
+        == raw["LEA_QUALITY"].isna().sum() + (raw["LEA_QUALITY"] == -9).sum()
+    )
 
 
 def test_conform_rejects_unknown_and_missing_columns(instrument, diagnostic):

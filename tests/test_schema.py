@@ -42,7 +42,11 @@ def test_out_of_range_cells_go_to_quarantine(instrument, wide, column, value, re
     q = result.quarantine
     assert len(q) == 1, q
     line = q.iloc[0]
-    assert (line["row"], line["respondent_id"], line["column"]) == (5, wide.loc[5, "respondent_id"], column)
+    assert (line["row"], line["respondent_id"], line["column"]) == (
+        5,
+        wide.loc[5, "respondent_id"],
+        column,
+    )
     assert line["value"] == (str(int(value)) if isinstance(value, float) else value)
     assert reason in line["reason"]
     assert len(result.valid) == len(wide) - 1

@@ -32,8 +32,13 @@ def test_shape_and_units(big, instrument):
     assert len(wide) == 20 * 2 * 60
     assert wide.groupby(["business_unit", "department"]).size().eq(60).all()
     assert set(big.truth["units"].values()) == set(
-        ["ambivalent_hierarchy", "brand_focused_professionals", "marketing_driven_devils_advocacy",
-         "sales_driven_symbiosis", "sales_rules"]
+        [
+            "ambivalent_hierarchy",
+            "brand_focused_professionals",
+            "marketing_driven_devils_advocacy",
+            "sales_driven_symbiosis",
+            "sales_rules",
+        ]
     )
 
 
