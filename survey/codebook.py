@@ -41,8 +41,9 @@ def codebook_table(instrument: Instrument) -> pd.DataFrame:
     --------
     >>> from survey import load_instrument
     >>> book = codebook_table(load_instrument())
-    >>> book.set_index("code").loc["LEA_LOST", ["scale", "reverse"]].tolist()
-    ['lead_management', True]
+    >>> row = book.set_index("code").loc["LEA_LOST"]
+    >>> row["scale"], bool(row["reverse"])
+    ('lead_management', True)
     """
     scale_of: dict[str, list[str]] = {}
     for scale in instrument.scales:
