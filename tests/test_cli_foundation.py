@@ -79,7 +79,7 @@ def test_help_does_not_import_heavy_libraries():
     code = (
         "import sys\n"
         "from analysis.cli import app\n"
-        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "try:\n    app(['--help'], prog_name='alignmeter')\nexcept SystemExit:\n    pass\n"
         "heavy = ('pandas', 'scipy', 'matplotlib', 'numpy', 'pydantic', 'rich')\n"
         "print('LOADED', sorted(m for m in heavy if m in sys.modules))\n"
     )
