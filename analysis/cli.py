@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from analysis import cli_notebooks as notebooks_commands
 from analysis import cli_run as run_commands
 from survey.cli import instrument as instrument_commands
 from survey.cli import synth as synth_commands
@@ -39,7 +40,7 @@ def main(
     STATE.update(debug=debug, verbose=verbose, quiet=quiet)
 
 
-for module in (instrument_commands, synth_commands, run_commands):
+for module in (instrument_commands, synth_commands, run_commands, notebooks_commands):
     module.register(app)
 
 
