@@ -174,10 +174,11 @@ class Instrument(_Model):
         return {scale.code: scale for scale in self.scales}
 
     def item(self, code: str) -> Item:
-        try:
-            return self.item_map[code]
-        except KeyError:
-            raise KeyError(f"no item {code!r} in instrument {self.id!r}") from None
+        """The item with this code, or the item that fills this response column."""
+        found = self.item_map.get(code) or self.column_map.get(code)
+        if found is None:
+            raise KeyError(f"no item {code!r} in instrument {self.id!r}")
+        return found
 
     def response_type(self, item: Item | str) -> ResponseType:
         item = self.item(item) if isinstance(item, str) else item

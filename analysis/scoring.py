@@ -1,0 +1,128 @@
+"""Scale scores: reverse keying, a minimum share of answered items, raw means, 0-100 index."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from survey.instrument import Instrument
+
+SCORE_ID_COLUMNS = ("respondent_id", "department", "business_unit")
+
+
+def keyed_items(responses: pd.DataFrame, instrument: Instrument, scale: str) -> pd.DataFrame:
+    """The scale's item columns with "don't know" as NaN and reverse items recoded.
+
+    Reverse keying is ``min + max - x`` with the item's own range.
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> from survey.responses import empty_wide
+    >>> ins = load_instrument()
+    >>> wide = empty_wide(ins, 1)
+    >>> wide[["LEA_QUALITY", "LEA_LOST"]] = [6.0, 2.0]
+    >>> keyed_items(wide, ins, "lead_management")[["LEA_QUALITY", "LEA_LOST"]].iloc[0].tolist()
+    [6.0, 6.0]
+    """
+    cols = instrument.scale_columns(scale)
+    values = responses[cols].astype("float64")
+    values = values.mask(values == instrument.dont_know.code)
+    for col in cols:
+        item = instrument.column_map[col]
+        if item.reverse:
+            low, high = instrument.value_range(item)
+            values[col] = low + high - values[col]
+    return values
+
+
+def score_scales(
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    min_answered: float = 0.5,
+    scales: list[str] | None = None,
+) -> pd.DataFrame:
+    """Score every scale for every respondent.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The canonical wide table (see :mod:`survey.responses`).
+    instrument : Instrument
+        The instrument the table follows.
+    min_answered : float
+        Share of a scale's items a respondent must have answered (not missing, not
+        "don't know") for a score; below it the score is NaN.
+    scales : list of str, optional
+        Scale codes; default all.
+
+    Returns
+    -------
+    DataFrame
+        Tidy, one row per respondent and scale: ``respondent_id, department,
+        business_unit, scale, dimension, mean`` (raw mean of the keyed items on their own
+        response range), ``index`` (percent of maximum possible, 0-100), ``n_answered``,
+        ``n_items``.
+
+    Notes
+    -----
+    The index is the POMP score (Cohen, Cohen, Aiken & West 1999): each keyed item is put on
+    0-100 by ``(x - min) / (max - min) * 100`` and the scale index is their mean, so items
+    with different ranges can share a scale. Checked by hand on small tables (tests) and
+    against the planted unit levels of the synthetic diagnostic.
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> from survey.responses import empty_wide
+    >>> ins = load_instrument()
+    >>> wide = empty_wide(ins, 1)
+    >>> wide[["respondent_id", "department", "business_unit"]] = ["r1", "sales", "north"]
+    >>> wide[["LEA_QUALITY", "LEA_OUTCOME_FEEDBACK", "LEA_SAME_CRITERIA", "LEA_LOST"]] = [
+    ...     7.0, 4.0, 4.0, 1.0]
+    >>> scores = score_scales(wide, ins, scales=["lead_management"])
+    >>> scores[["mean", "index", "n_answered"]].to_numpy().tolist()
+    [[5.5, 75.0, 4.0]]
+    """
+    if not 0 < min_answered <= 1:
+        raise ValueError(f"min_answered must be in (0, 1], got {min_answered}")
+    missing = [c for c in SCORE_ID_COLUMNS if c not in responses.columns]
+    if missing:
+        raise ValueError(f"responses lack column(s) {missing}")
+    codes = scales if scales is not None else [s.code for s in instrument.scales]
+    unknown = [c for c in codes if c not in instrument.scale_map]
+    if unknown:
+        raise ValueError(f"unknown scale(s) {unknown}")
+    ids = responses[list(SCORE_ID_COLUMNS)].reset_index(drop=True)
+    frames = []
+    for code in codes:
+        keyed = keyed_items(responses, instrument, code).to_numpy(dtype="float64")
+        ranges = np.array([instrument.value_range(c) for c in instrument.scale_columns(code)])
+        pomp = (keyed - ranges[:, 0]) / (ranges[:, 1] - ranges[:, 0]) * 100.0
+        answered = (~np.isnan(keyed)).sum(axis=1)
+        enough = answered >= min_answered * keyed.shape[1]
+        mean = np.where(enough, _rowmean(keyed), np.nan)
+        index = np.where(enough, _rowmean(pomp), np.nan)
+        frame = ids.copy()
+        frame["scale"] = code
+        frame["dimension"] = instrument.scale_map[code].dimension
+        frame["mean"] = mean
+        frame["index"] = index
+        frame["n_answered"] = answered
+        frame["n_items"] = keyed.shape[1]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _rowmean(values: np.ndarray) -> np.ndarray:
+    """Row means ignoring NaN, without warnings for all-NaN rows."""
+    count = (~np.isnan(values)).sum(axis=1)
+    total = np.nansum(values, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def scores_wide(scores: pd.DataFrame, value: str = "index") -> pd.DataFrame:
+    """Scores as one column per scale (rows: respondents), e.g. for reliability or charts."""
+    return scores.pivot(index="respondent_id", columns="scale", values=value)
