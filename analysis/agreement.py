@@ -82,8 +82,15 @@ def rwg(
         rwg_j = j * (1 - ratio) / (j * (1 - ratio) + ratio)
         single = np.clip(1 - var / null_var, 0, None)
         ad = np.nanmean((values - values.mean()).abs().mean())
-        rows.append({"group": name, "n": n, "rwg_j": float(np.clip(rwg_j, 0, 1)),
-                     "rwg_mean": float(np.nanmean(single)), "ad_j": float(ad)})
+        rows.append(
+            {
+                "group": name,
+                "n": n,
+                "rwg_j": float(np.clip(rwg_j, 0, 1)),
+                "rwg_mean": float(np.nanmean(single)),
+                "ad_j": float(ad),
+            }
+        )
     return pd.DataFrame(rows, columns=["group", "n", "rwg_j", "rwg_mean", "ad_j"])
 
 
@@ -154,9 +161,18 @@ def icc(
     alpha = 1 - ci
     f_low = f / stats.f.ppf(1 - alpha / 2, df_b, df_w)
     f_high = f * stats.f.ppf(1 - alpha / 2, df_w, df_b)
-    return pd.DataFrame({
-        "icc1": [icc1], "icc1_ci_low": [(f_low - 1) / (f_low + k - 1)],
-        "icc1_ci_high": [(f_high - 1) / (f_high + k - 1)], "icc2": [icc2], "f": [f],
-        "df_between": [df_b], "df_within": [df_w], "p": [stats.f.sf(f, df_b, df_w)],
-        "k": [k], "n_groups": [g], "n": [n],
-    })
+    return pd.DataFrame(
+        {
+            "icc1": [icc1],
+            "icc1_ci_low": [(f_low - 1) / (f_low + k - 1)],
+            "icc1_ci_high": [(f_high - 1) / (f_high + k - 1)],
+            "icc2": [icc2],
+            "f": [f],
+            "df_between": [df_b],
+            "df_within": [df_w],
+            "p": [stats.f.sf(f, df_b, df_w)],
+            "k": [k],
+            "n_groups": [g],
+            "n": [n],
+        }
+    )
