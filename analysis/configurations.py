@@ -234,3 +234,42 @@ def relationship_stage(
             }
         )
     return pd.DataFrame(rows)
+
+
+def configuration_map(profiles: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Two-dimensional coordinates of units and prototypes for the configuration map.
+
+    A principal component analysis (scikit-learn) of the units' 0-100 profiles; the
+    prototypes are projected into the same plane.
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        Units x the five dimensions.
+    assignments : DataFrame
+        ``business_unit`` and ``configuration`` (e.g. :func:`nearest_prototype`).
+
+    Returns
+    -------
+    DataFrame
+        ``name``, ``kind`` (unit or prototype), ``configuration``, ``x``, ``y``.
+    """
+    from sklearn.decomposition import PCA
+
+    data = _matrix(profiles)
+    protos = load_prototypes()
+    names = list(protos.configurations)
+    centres = np.array([[protos.configurations[c].profile[d] for d in DIMENSIONS] for c in names])
+    pca = PCA(n_components=2).fit(data.to_numpy())
+    units = pca.transform(data.to_numpy())
+    proto_xy = pca.transform(centres)
+    config = assignments.set_index("business_unit")["configuration"]
+    rows = [
+        {"name": u, "kind": "unit", "configuration": config[u], "x": x, "y": y}
+        for u, (x, y) in zip(data.index, units, strict=True)
+    ]
+    rows += [
+        {"name": n, "kind": "prototype", "configuration": n, "x": x, "y": y}
+        for n, (x, y) in zip(names, proto_xy, strict=True)
+    ]
+    return pd.DataFrame(rows)

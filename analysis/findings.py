@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.formatting import fmt_ci, fmt_number, fmt_percent
+from analysis.formatting import fmt_ci, fmt_number
 from survey.instrument import Instrument
 
 LANGS = ("de", "en")

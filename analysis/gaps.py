@@ -72,6 +72,9 @@ def _family(a: np.ndarray, b: np.ndarray, tests: np.ndarray, top2: list) -> dict
     res.update(twosample.welch(da, db))
     res.update(twosample.hedges_g(da, db))
     res.update(twosample.mann_whitney(a, b))
+    for side, d in (("marketing", da), ("sales", db)):
+        low, high = twosample.mean_ci(d)
+        res[f"ci_low_{side}"], res[f"ci_high_{side}"] = low, high
     k = a.shape[1]
     for key in ("chi2", "p_chi2", "cramers_v", "mode_marketing", "mode_sales"):
         res[key] = np.full(k, np.nan)
@@ -130,7 +133,8 @@ def perception_gaps(
     DataFrame
         One row per variable (item column or scale): ``level`` (item/scale), ``code``,
         ``item``, ``dimension``, ``construct``, ``kind``, ``test`` (numeric, ordinal,
-        categorical); per side ``n_*``, ``mean_*``, ``sd_*``, ``median_*``, ``top2_*``
+        categorical); per side ``n_*``, ``mean_*`` with ``ci_low_*``/``ci_high_*`` (t
+        interval), ``sd_*``, ``median_*``, ``top2_*``
         (share in the two highest agreement categories), ``mode_*`` (modal category of
         ordinal/categorical items); ``diff`` (marketing - sales) with Welch ``ci_low``,
         ``ci_high``, ``t``, ``dof``, ``p_welch``; Mann-Whitney ``u`` (of marketing) and

@@ -29,6 +29,13 @@ def describe(a: np.ndarray) -> dict[str, np.ndarray]:
     return {"n": n, "mean": mean, "sd": sd, "median": median}
 
 
+def mean_ci(d: dict, ci: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """t confidence interval of each mean from a :func:`describe` result."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + ci / 2, d["n"] - 1) * d["sd"] / np.sqrt(d["n"])
+    return d["mean"] - half, d["mean"] + half
+
+
 def welch(a: dict, b: dict, ci: float = 0.95) -> dict[str, np.ndarray]:
     """Welch's t-test from two :func:`describe` results: diff = mean_a - mean_b.
 
