@@ -14,11 +14,17 @@ import pandas as pd
 from analysis.agreement import icc
 from analysis.anonymity import DEFAULT_THRESHOLD
 from analysis.benchmarks import compare_benchmarks
-from analysis.configurations import cluster_units, nearest_prototype, relationship_stage
+from analysis.configurations import (
+    cluster_units,
+    configuration_map,
+    nearest_prototype,
+    relationship_stage,
+)
+from analysis.distributions import category_shares
 from analysis.gaps import mirror_gaps, perception_gaps
 from analysis.profiles import profile_matrix, unit_profiles
 from analysis.reliability import alpha, omega
-from analysis.scoring import keyed_items, score_scales
+from analysis.scoring import keyed_items, scale_summary, score_scales
 from survey.instrument import Instrument
 from survey.schema import validate_responses
 
@@ -40,7 +46,27 @@ class Results:
     prototypes: pd.DataFrame
     stage: pd.DataFrame
     benchmarks: pd.DataFrame
+    scale_summary: pd.DataFrame
+    shares: pd.DataFrame
+    config_map: pd.DataFrame
     threshold: int
+
+
+# Items whose answer distributions the charts and findings use.
+SHARE_ITEMS = (
+    "INF_MEET_FREQ",
+    "LEA_FOLLOWUP_TIME",
+    "OUT_GRADE",
+    "LEA_DEFINITION",
+    "LEA_SLA",
+    "LEA_SCORING_JOINT",
+    "STR_PLAN_EXISTS",
+    "STR_TEAMS_EXISTS",
+    "STR_ROTATION_EXISTS",
+    "STR_MEETINGS_EXISTS",
+    "STR_TRAINING_EXISTS",
+    "STR_CRM_EXISTS",
+)
 
 
 def reliability_table(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -96,6 +122,8 @@ def run_analysis(
         clusters, selection = pd.DataFrame(), pd.DataFrame()
     company = matrix.mean().to_frame("company").T if len(matrix) else matrix
     prototypes = nearest_prototype(pd.concat([matrix, company])) if len(matrix) else matrix
+    config_map = configuration_map(matrix, prototypes) if len(matrix) >= 3 else pd.DataFrame()
+    share_items = [c for c in SHARE_ITEMS if c in instrument.column_map]
     return Results(
         responses=valid,
         quarantine=checked.quarantine,
@@ -110,6 +138,9 @@ def run_analysis(
         prototypes=prototypes,
         stage=relationship_stage(scores),
         benchmarks=compare_benchmarks(valid, instrument, threshold=threshold),
+        scale_summary=scale_summary(scores, threshold=threshold),
+        shares=category_shares(valid, instrument, share_items, threshold=threshold),
+        config_map=config_map,
         threshold=threshold,
     )
 

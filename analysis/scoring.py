@@ -126,3 +126,81 @@ def _rowmean(values: np.ndarray) -> np.ndarray:
 def scores_wide(scores: pd.DataFrame, value: str = "index") -> pd.DataFrame:
     """Scores as one column per scale (rows: respondents), e.g. for reliability or charts."""
     return scores.pivot(index="respondent_id", columns="scale", values=value)
+
+
+# Scales that make up the overall cooperation index; conflict counts inverted.
+COOPERATION_SCALES = (
+    "information_quality",
+    "structural_linkages",
+    "communication_process",
+    "lead_management",
+    "shared_goals",
+    "mutual_learning",
+    "relationship_stage",
+    "personal_conflict",
+)
+INVERTED_SCALES = ("personal_conflict",)
+
+
+def cooperation_index(scores: pd.DataFrame) -> pd.DataFrame:
+    """Each respondent's overall cooperation index (0-100).
+
+    The mean of the indices of :data:`COOPERATION_SCALES`, personal conflict inverted
+    (100 - index); respondents need at least half of these scales scored.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"respondent_id": "r1", "department": "sales",
+    ...                   "business_unit": "u", "scale": ["shared_goals", "personal_conflict"],
+    ...                   "index": [60.0, 20.0]})
+    >>> cooperation_index(s)["index"].tolist()
+    [70.0]
+    """
+    part = scores[scores["scale"].isin(COOPERATION_SCALES)].copy()
+    inverted = part["scale"].isin(INVERTED_SCALES)
+    part.loc[inverted, "index"] = 100.0 - part.loc[inverted, "index"]
+    keys = ["respondent_id", "department", "business_unit"]
+    agg = part.groupby(keys, sort=False)["index"].agg(["mean", "count"]).reset_index()
+    enough = agg["count"] >= max(1, part["scale"].nunique() / 2)
+    agg["index"] = agg["mean"].where(enough)
+    return agg[[*keys, "index"]]
+
+
+def scale_summary(
+    scores: pd.DataFrame, *, by: str = "department", threshold: int = 5, ci: float = 0.95
+) -> pd.DataFrame:
+    """Mean 0-100 index of every scale (and ``cooperation``) for everyone and per group.
+
+    Returns
+    -------
+    DataFrame
+        ``scale``, ``group`` (``all`` or a group of ``by``), ``n``, ``mean``, ``sd``,
+        ``ci_low``, ``ci_high`` (t interval). Groups below ``threshold`` are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"respondent_id": list("abcdef"), "department": ["sales"] * 6,
+    ...                   "business_unit": "u", "scale": "shared_goals",
+    ...                   "index": [50.0, 60, 70, 50, 60, 70]})
+    >>> scale_summary(s).query("scale == 'shared_goals'")["mean"].tolist()
+    [60.0, 60.0]
+    """
+    from scipy import stats
+
+    coop = cooperation_index(scores).assign(scale="cooperation")
+    data = pd.concat([scores[["scale", by, "index"]], coop[["scale", by, "index"]]])
+    data = data.dropna(subset=["index"])
+    both = pd.concat([data.assign(group="all"), data.assign(group=data[by].astype(str))])
+    out = (
+        both.groupby(["scale", "group"], sort=False)["index"]
+        .agg(n="count", mean="mean", sd="std")
+        .reset_index()
+    )
+    out = out[out["n"] >= threshold].reset_index(drop=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + ci / 2, out["n"] - 1) * out["sd"] / np.sqrt(out["n"])
+    out["ci_low"] = out["mean"] - half
+    out["ci_high"] = out["mean"] + half
+    return out

@@ -22,13 +22,13 @@ def brief_texts() -> dict:
 def texts_for(lang: str) -> dict[str, object]:
     if lang not in ("de", "en"):
         raise ValueError(f"unknown language {lang!r}; use de or en")
-    out: dict[str, object] = {}
-    for key, value in brief_texts().items():
-        if key == "departments":
-            out[key] = {d: v[lang] for d, v in value.items()}
-        else:
-            out[key] = value[lang]
-    return out
+
+    def pick(value: dict) -> object:
+        if set(value) == {"de", "en"}:
+            return value[lang]
+        return {key: pick(inner) for key, inner in value.items()}
+
+    return pick(brief_texts())
 
 
 def data_uri(path: str | Path, mime: str = "image/png") -> str:
@@ -48,18 +48,10 @@ def render_html(context: dict) -> str:
     return env.get_template("brief.html.j2").render(css=css, **context)
 
 
-def _no_requests(url: str, *args: object, **kwargs: object) -> dict:
-    # The brief is self-contained: anything but an embedded data: URI is a bug.
-    if not url.startswith("data:"):
-        raise ValueError(f"the brief must not load external resources: {url}")
-    from weasyprint.urls import default_url_fetcher
-
-    return default_url_fetcher(url, *args, **kwargs)
-
-
 def write_brief(context: dict, out_dir: str | Path, *, stem: str = "brief") -> tuple[Path, Path]:
     """Write ``<stem>.html`` and ``<stem>.pdf`` into ``out_dir``; returns both paths."""
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -67,5 +59,7 @@ def write_brief(context: dict, out_dir: str | Path, *, stem: str = "brief") -> t
     html_path = out / f"{stem}.html"
     html_path.write_text(html, encoding="utf-8")
     pdf_path = out / f"{stem}.pdf"
-    HTML(string=html, url_fetcher=_no_requests).write_pdf(pdf_path)
+    # Self-contained: only embedded data: URIs may be fetched, and a failure is an error.
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_path)
     return html_path, pdf_path
