@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -50,14 +51,13 @@ def run_notebooks(
         if not data.exists():
             raise FileNotFoundError(f"{data}: no such file")
         params["data_path"] = str(data)
-    written = []
-    for nb in notebooks or notebook_paths():
+
+    def one(nb: Path) -> tuple[Path, Path]:
         target = out / nb.name
-        params["output_dir"] = str(out / nb.stem)
         papermill.execute_notebook(
             str(nb),
             str(target),
-            parameters=params,
+            parameters={**params, "output_dir": str(out / nb.stem)},
             cwd=str(nb.parent),
             progress_bar=False,
             kernel_name="python3",
@@ -65,7 +65,10 @@ def run_notebooks(
         body, _ = HTMLExporter().from_notebook_node(nbformat.read(target, as_version=4))
         html = target.with_suffix(".html")
         html.write_text(body, encoding="utf-8")
-        written.append((target, html))
         if progress is not None:
             progress(nb.name)
-    return written
+        return target, html
+
+    # Each notebook runs in its own kernel process: two at a time use both cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(one, notebooks or notebook_paths()))

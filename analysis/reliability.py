@@ -302,10 +302,9 @@ def omega(
     if np.isnan(corr).any():
         raise ValueError("correlation matrix has missing values")
     pattern, phi = _oblimin(_minres(corr, n_factors))
-    if n_factors == 2:
-        gamma = np.full(2, np.sqrt(max(phi[0, 1], 0.0)))  # psych: equal loadings
-    else:
-        gamma = _minres(phi, 1)[:, 0]
+    # Two factors: psych gives both the same general loading; more: a one-factor fit of Phi.
+    two = n_factors == 2
+    gamma = np.full(2, np.sqrt(max(phi[0, 1], 0.0))) if two else _minres(phi, 1)[:, 0]
     gamma = gamma * np.sign(gamma.sum() or 1.0)
     general = pattern @ gamma
     h2 = np.diag(pattern @ phi @ pattern.T)

@@ -134,8 +134,9 @@ def contingency(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
     """Chi-square test of the two groups' category distributions, per column.
 
     Fisher's exact test for 2x2 tables with an expected count below 5; for larger tables
-    with small expected counts a Monte Carlo p-value over tables with the same margins
-    (as R's ``chisq.test(simulate.p.value = TRUE)``, seeded, 4,000 tables). Also Cramér's V and each group's modal category (smallest code on ties).
+    with small expected counts a Monte Carlo p-value over tables with the same margins (as
+    R's ``chisq.test(simulate.p.value = TRUE)``, seeded, 4,000 tables). Also Cramér's V and
+    each group's modal category (smallest code on ties).
     """
     k = a.shape[1]
     keys = ("chi2", "p_chi2", "cramers_v", "mode_a", "mode_b")
