@@ -79,7 +79,9 @@ def rwg(
         mean_var = np.nanmean(var)
         ratio = mean_var / null_var
         j = len(items)
-        rwg_j = j * (1 - ratio) / (j * (1 - ratio) + ratio)
+        # More spread than the uniform null: no agreement (truncated to 0; the formula
+        # itself would turn positive again beyond the null, LeBreton & Senter 2008).
+        rwg_j = 0.0 if ratio >= 1 else j * (1 - ratio) / (j * (1 - ratio) + ratio)
         single = np.clip(1 - var / null_var, 0, None)
         ad = np.nanmean((values - values.mean()).abs().mean())
         rows.append(

@@ -95,9 +95,10 @@ def demo(
 
     diag = generate(units=units, per_department=per_department, seed=seed, scenario="default")
     table, truth = write_diagnostic(diag, output / "data" / "responses.csv")
-    written = [table, truth] + _analyse_and_write(
+    written = _analyse_and_write(
         table, output, langs=LANGS, company="Demo GmbH", threshold=5, notebooks=notebooks
     )
+    written = [table, truth, *written]
     _report(written, verbose=False)
 
 

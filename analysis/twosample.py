@@ -184,23 +184,37 @@ def _simulated_chi2_p(table: np.ndarray, observed: float, n_tables: int = 4000) 
 
 
 def adjust_p(p: np.ndarray, method: str = "holm") -> np.ndarray:
-    """Holm, Benjamini-Hochberg (``fdr_bh``), Bonferroni or no adjustment; NaN stays NaN."""
-    methods = {
-        "holm": "holm",
-        "fdr_bh": "fdr_bh",
-        "bh": "fdr_bh",
-        "bonf": "bonferroni",
-        "bonferroni": "bonferroni",
-    }
+    """Holm, Benjamini-Hochberg (``fdr_bh``), Bonferroni or no adjustment; NaN stays NaN.
+
+    Hand-written (a sort and a cumulative max) because ``statsmodels`` ``multipletests``
+    costs ~50 ms per call, which dominates simulations; tests check equality with it.
+
+    Examples
+    --------
+    >>> adjust_p(np.array([0.01, 0.04, 0.03, np.nan]), "holm").round(3).tolist()
+    [0.03, 0.06, 0.06, nan]
+    """
     p = np.asarray(p, dtype="float64")
     if method == "none":
         return p.copy()
-    if method not in methods:
+    if method not in ("holm", "fdr_bh", "bh", "bonf", "bonferroni"):
         raise ValueError(f"unknown padjust {method!r}; use holm, fdr_bh, bonf or none")
-    from statsmodels.stats.multitest import multipletests
-
     out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        out[ok] = multipletests(p[ok], method=methods[method])[1]
+    ok = np.flatnonzero(~np.isnan(p))
+    m = len(ok)
+    if m == 0:
+        return out
+    values = p[ok]
+    if method in ("bonf", "bonferroni"):
+        out[ok] = np.minimum(values * m, 1.0)
+        return out
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
+    if method == "holm":
+        adjusted = np.maximum.accumulate(ranked * (m - np.arange(m)))
+    else:  # Benjamini-Hochberg: step-up from the largest p
+        adjusted = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
+    result = np.empty(m)
+    result[order] = np.minimum(adjusted, 1.0)
+    out[ok] = result
     return out
