@@ -14,7 +14,7 @@ def _console():
 
     from analysis.cli import STATE
 
-    return Console(quiet=STATE["quiet"], stderr=False)
+    return Console(quiet=STATE["quiet"], soft_wrap=True, highlight=False)
 
 
 def _analyse_and_write(
@@ -62,22 +62,20 @@ def _analyse_and_write(
     return written
 
 
-def _report(written: list[Path], verbose: bool) -> None:
+def _report(written: list[Path]) -> None:
+    """The list of files written; figures (PNG, SVG, alt text) only with ``--verbose``."""
     from analysis.cli import STATE
 
     console = _console()
+    figures = [p for p in written if p.parent.name == "figures"]
+    shown = written if STATE["verbose"] else [p for p in written if p not in figures]
     console.print(f"{len(written)} files written:")
-    shown = (
-        written
-        if (verbose or STATE["verbose"])
-        else [
-            p
-            for p in written
-            if p.suffix in (".pdf", ".html", ".xlsx", ".csv") and "figures" not in p.parts
-        ]
-    )
     for path in shown:
         console.print(f"  {path}")
+    if figures and not STATE["verbose"]:
+        console.print(
+            f"  and {len(figures)} figure files in {figures[0].parent} (--verbose lists them)"
+        )
 
 
 def demo(
@@ -99,7 +97,7 @@ def demo(
         table, output, langs=LANGS, company="Demo GmbH", threshold=5, notebooks=notebooks
     )
     written = [table, truth, *written]
-    _report(written, verbose=False)
+    _report(written)
 
 
 def run(
@@ -113,7 +111,7 @@ def run(
     written = _analyse_and_write(
         data, output, langs=LANGS, company=company, threshold=threshold, notebooks=notebooks
     )
-    _report(written, verbose=False)
+    _report(written)
 
 
 def brief(

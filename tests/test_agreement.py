@@ -12,8 +12,12 @@ from analysis.agreement import icc, rwg
 
 def test_icc_matches_pingouin_on_balanced_data():
     rng = np.random.default_rng(2)
-    df = pd.DataFrame({"u": np.repeat(list("abcdefgh"), 6),
-                       "v": rng.normal(size=48) + np.repeat(rng.normal(size=8), 6)})
+    df = pd.DataFrame(
+        {
+            "u": np.repeat(list("abcdefgh"), 6),
+            "v": rng.normal(size=48) + np.repeat(rng.normal(size=8), 6),
+        }
+    )
     df["rater"] = np.tile(range(6), 8)
     ref = pg.intraclass_corr(df, targets="u", raters="rater", ratings="v").set_index("Type")
     res = icc(df, value="v", group="u").iloc[0]
@@ -23,8 +27,9 @@ def test_icc_matches_pingouin_on_balanced_data():
 
 
 def test_icc_unequal_groups_by_hand():
-    df = pd.DataFrame({"u": list("aaaaabbbbbbbccccc"),
-                       "v": [1, 2, 3, 2, 2, 5, 6, 5, 7, 6, 5, 6, 3, 4, 3, 4, 3]})
+    df = pd.DataFrame(
+        {"u": list("aaaaabbbbbbbccccc"), "v": [1, 2, 3, 2, 2, 5, 6, 5, 7, 6, 5, 6, 3, 4, 3, 4, 3]}
+    )
     res = icc(df, value="v", group="u").iloc[0]
     sizes = np.array([5, 7, 5])
     means = np.array([2.0, 40 / 7, 3.4])
@@ -45,9 +50,13 @@ def test_icc_drops_groups_below_threshold():
 
 
 def test_rwg_by_hand():
-    df = pd.DataFrame({"unit": ["a"] * 5 + ["b"] * 5 + ["c"] * 2,
-                       "x": [4, 4, 5, 5, 4, 1, 7, 1, 7, 4, 3, 3],
-                       "y": [3, 4, 4, 4, 5, 7, 1, 7, 1, 4, 3, 3]})
+    df = pd.DataFrame(
+        {
+            "unit": ["a"] * 5 + ["b"] * 5 + ["c"] * 2,
+            "x": [4, 4, 5, 5, 4, 1, 7, 1, 7, 4, 3, 3],
+            "y": [3, 4, 4, 4, 5, 7, 1, 7, 1, 4, 3, 3],
+        }
+    )
     res = rwg(df, ["x", "y"], group="unit", n_options=7).set_index("group")
     assert list(res.index) == ["a", "b"]  # c is below the threshold
     null = (49 - 1) / 12

@@ -33,8 +33,15 @@ def test_welch_by_hand():
 
 
 @pytest.mark.parametrize(
-    "column", ["LEA_QUALITY", "OUT_GRADE", "LEA_FOLLOWUP_RATE", "POW_PRICING_marketing",
-               "INF_MEET_FREQ", "KNW_MARKET_OWN"]
+    "column",
+    [
+        "LEA_QUALITY",
+        "OUT_GRADE",
+        "LEA_FOLLOWUP_RATE",
+        "POW_PRICING_marketing",
+        "INF_MEET_FREQ",
+        "KNW_MARKET_OWN",
+    ],
 )
 def test_same_numbers_as_pingouin(instrument, diagnostic, column):
     data = diagnostic.responses
@@ -51,8 +58,7 @@ def test_same_numbers_as_pingouin(instrument, diagnostic, column):
     assert row["u"] == pytest.approx(mw["U_val"], abs=1e-9)
     assert row["p_mwu"] == pytest.approx(mw["p_val"], abs=1e-9)
     assert row["hedges_g"] == pytest.approx(pg.compute_effsize(x, y, eftype="hedges"), abs=1e-9)
-    ci = pg.compute_esci(stat=row["hedges_g"], nx=len(x), ny=len(y), eftype="cohen",
-                         decimals=12)
+    ci = pg.compute_esci(stat=row["hedges_g"], nx=len(x), ny=len(y), eftype="cohen", decimals=12)
     assert [row["g_ci_low"], row["g_ci_high"]] == pytest.approx(list(ci), abs=1e-9)
     # Cliff's delta from its definition
     delta = (np.sign(x.to_numpy()[:, None] - y.to_numpy()[None, :])).mean()
@@ -62,8 +68,9 @@ def test_same_numbers_as_pingouin(instrument, diagnostic, column):
 def test_categorical_tests_match_scipy(instrument, diagnostic):
     data = diagnostic.responses
     gaps = perception_gaps(data, instrument).set_index("code")
-    table = pd.crosstab(data["department"], data["LEA_SCORING_JOINT"].where(
-        data["LEA_SCORING_JOINT"] != -9)).to_numpy()
+    table = pd.crosstab(
+        data["department"], data["LEA_SCORING_JOINT"].where(data["LEA_SCORING_JOINT"] != -9)
+    ).to_numpy()
     res = stats.chi2_contingency(table, correction=False)
     assert gaps.loc["LEA_SCORING_JOINT", "chi2"] == pytest.approx(res.statistic)
     assert gaps.loc["LEA_SCORING_JOINT", "p"] == pytest.approx(res.pvalue)
@@ -84,7 +91,9 @@ def test_planted_gaps_are_recovered(clean, instrument):
     assert g.loc["LEA_QUALITY", "p_adj"] < 0.001 and g.loc["LEA_QUALITY", "diff"] > 0
     assert g.loc["lead_management", "diff"] > 10  # planted: 18 index points
     assert (g.loc["INF_MEET_FREQ", "mode_marketing"], g.loc["INF_MEET_FREQ", "mode_sales"]) == (
-        3.0, 5.0)
+        3.0,
+        5.0,
+    )
     assert g.loc["LEA_FOLLOWUP_RATE", "diff"] == pytest.approx(45 - 75, abs=3)
 
 
@@ -119,16 +128,27 @@ def test_holm_keeps_the_familywise_error_near_five_percent():
         hits += (twosample.adjust_p(p, "holm") < 0.05).any()
     rate = hits / sims
     assert 0.02 <= rate <= 0.08  # binomial 95% range around 0.05 for 400 simulations
-    unadjusted = sum((twosample.welch(twosample.describe(rng.normal(size=(n, k))),
-                                      twosample.describe(rng.normal(size=(n, k))))["p_welch"]
-                      < 0.05).any() for _ in range(50)) / 50
+    unadjusted = (
+        sum(
+            (
+                twosample.welch(
+                    twosample.describe(rng.normal(size=(n, k))),
+                    twosample.describe(rng.normal(size=(n, k))),
+                )["p_welch"]
+                < 0.05
+            ).any()
+            for _ in range(50)
+        )
+        / 50
+    )
     assert unadjusted > 0.6  # without correction a long questionnaire "finds" gaps
 
 
 def test_small_groups_are_suppressed(instrument):
     data = generate(units=3, per_department=10, seed=1).responses
-    few = pd.concat([data[data["department"] == "marketing"],
-                     data[data["department"] == "sales"].head(4)])
+    few = pd.concat(
+        [data[data["department"] == "marketing"], data[data["department"] == "sales"].head(4)]
+    )
     gaps = perception_gaps(few, instrument)
     assert gaps["suppressed"].all() and gaps["mean_sales"].isna().all()
     assert gaps["p_adj"].isna().all()
@@ -144,11 +164,13 @@ def test_bad_input(instrument, diagnostic):
         perception_gaps(diagnostic.responses, instrument, padjust="magic")
 
 
-@pytest.mark.parametrize(("ours", "theirs"), [("holm", "holm"), ("fdr_bh", "fdr_bh"),
-                                              ("bonf", "bonferroni")])
+@pytest.mark.parametrize(
+    ("ours", "theirs"), [("holm", "holm"), ("fdr_bh", "fdr_bh"), ("bonf", "bonferroni")]
+)
 def test_p_adjustment_matches_statsmodels(ours, theirs):
     from statsmodels.stats.multitest import multipletests
 
     p = np.random.default_rng(8).uniform(0, 0.2, 30) ** 2
-    assert twosample.adjust_p(p, ours) == pytest.approx(multipletests(p, method=theirs)[1],
-                                                        abs=1e-12)
+    assert twosample.adjust_p(p, ours) == pytest.approx(
+        multipletests(p, method=theirs)[1], abs=1e-12
+    )

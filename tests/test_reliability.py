@@ -39,7 +39,8 @@ def test_alpha_definitions_by_hand(items):
     # Duhachek & Iacobucci (2004) as psych::alpha computes it
     s = cov.sum()
     q = (2 * k**2 / ((k - 1) ** 2 * s**3)) * (
-        s * (np.trace(cov @ cov) + np.trace(cov) ** 2) - 2 * np.trace(cov) * (cov @ cov).sum())
+        s * (np.trace(cov @ cov) + np.trace(cov) ** 2) - 2 * np.trace(cov) * (cov @ cov).sum()
+    )
     assert res["ase"] == pytest.approx(np.sqrt(q / 300))
     assert res["ci_low"] == pytest.approx(res["alpha"] - 1.959964 * res["ase"], abs=1e-6)
     assert (res["n"], res["n_items"]) == (300, 5)
@@ -48,7 +49,8 @@ def test_alpha_definitions_by_hand(items):
 def test_reverse_keying_and_listwise(items):
     flipped = items.assign(i0=8 - items["i0"])
     assert alpha(flipped, reverse=["i0"], min_value=1, max_value=7)["alpha"].iloc[0] == (
-        pytest.approx(alpha(items)["alpha"].iloc[0]))
+        pytest.approx(alpha(items)["alpha"].iloc[0])
+    )
     holes = items.copy()
     holes.iloc[:10, 0] = np.nan
     assert alpha(holes, nan_policy="listwise")["n"].iloc[0] == 290
@@ -59,7 +61,8 @@ def test_item_statistics(items):
     rest = items.drop(columns="i2").sum(axis=1)
     assert stats_.loc["i2", "r_drop"] == pytest.approx(np.corrcoef(items["i2"], rest)[0, 1])
     assert stats_.loc["i2", "alpha_if_dropped"] == pytest.approx(
-        alpha(items.drop(columns="i2"))["alpha"].iloc[0])
+        alpha(items.drop(columns="i2"))["alpha"].iloc[0]
+    )
 
 
 def test_alpha_bad_input():
