@@ -66,12 +66,12 @@ def _family(a: np.ndarray, b: np.ndarray, tests: np.ndarray, top2: list) -> dict
         "mean_sales": db["mean"],
         "sd_marketing": da["sd"],
         "sd_sales": db["sd"],
-        "median_marketing": da["median"],
-        "median_sales": db["median"],
     }
     res.update(twosample.welch(da, db))
     res.update(twosample.hedges_g(da, db))
-    res.update(twosample.mann_whitney(a, b))
+    mwu = twosample.mann_whitney(a, b)
+    res["median_marketing"], res["median_sales"] = mwu.pop("median_a"), mwu.pop("median_b")
+    res.update(mwu)
     for side, d in (("marketing", da), ("sales", db)):
         low, high = twosample.mean_ci(d)
         res[f"ci_low_{side}"], res[f"ci_high_{side}"] = low, high
@@ -297,7 +297,7 @@ def mirror_gaps(
     }
     stats_.update(twosample.welch(da, db))
     stats_.update(twosample.hedges_g(da, db))
-    stats_["p_mwu"] = twosample.mann_whitney(a, b)["p_mwu"]
+    stats_["p_mwu"] = twosample.mann_whitney(a, b)["p_mwu"]  # medians unused here
     out = pd.concat([out, pd.DataFrame(stats_)], axis=1)
     small = (out["n_self"] < threshold) | (out["n_other"] < threshold)
     out["suppressed"] = small

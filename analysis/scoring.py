@@ -94,25 +94,37 @@ def score_scales(
     unknown = [c for c in codes if c not in instrument.scale_map]
     if unknown:
         raise ValueError(f"unknown scale(s) {unknown}")
-    ids = responses[list(SCORE_ID_COLUMNS)].reset_index(drop=True)
+    n = len(responses)
     frames = []
     for code in codes:
-        keyed = keyed_items(responses, instrument, code).to_numpy(dtype="float64")
-        ranges = np.array([instrument.value_range(c) for c in instrument.scale_columns(code)])
+        cols = instrument.scale_columns(code)
+        keyed = responses[cols].to_numpy(dtype="float64", copy=True)
+        keyed[keyed == instrument.dont_know.code] = np.nan
+        ranges = np.array([instrument.value_range(c) for c in cols], dtype="float64")
+        reverse = np.array([instrument.column_map[c].reverse for c in cols])
+        keyed[:, reverse] = ranges[reverse, 0] + ranges[reverse, 1] - keyed[:, reverse]
         pomp = (keyed - ranges[:, 0]) / (ranges[:, 1] - ranges[:, 0]) * 100.0
         answered = (~np.isnan(keyed)).sum(axis=1)
         enough = answered >= min_answered * keyed.shape[1]
-        mean = np.where(enough, _rowmean(keyed), np.nan)
-        index = np.where(enough, _rowmean(pomp), np.nan)
-        frame = ids.copy()
-        frame["scale"] = code
-        frame["dimension"] = instrument.scale_map[code].dimension
-        frame["mean"] = mean
-        frame["index"] = index
-        frame["n_answered"] = answered
-        frame["n_items"] = keyed.shape[1]
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+        frames.append(
+            (
+                code,
+                np.where(enough, _rowmean(keyed), np.nan),
+                np.where(enough, _rowmean(pomp), np.nan),
+                answered,
+                len(cols),
+            )
+        )
+    # One frame for all scales at once: per-scale frames would copy the ids every time.
+    k = len(frames)
+    out = pd.DataFrame({c: np.tile(responses[c].to_numpy(), k) for c in SCORE_ID_COLUMNS})
+    out["scale"] = np.repeat([f[0] for f in frames], n)
+    out["dimension"] = np.repeat([instrument.scale_map[f[0]].dimension for f in frames], n)
+    out["mean"] = np.concatenate([f[1] for f in frames])
+    out["index"] = np.concatenate([f[2] for f in frames])
+    out["n_answered"] = np.concatenate([f[3] for f in frames])
+    out["n_items"] = np.repeat([f[4] for f in frames], n)
+    return out
 
 
 def _rowmean(values: np.ndarray) -> np.ndarray:

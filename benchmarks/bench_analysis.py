@@ -44,8 +44,13 @@ def family_vs_pingouin() -> None:
         x, y = values.loc[is_m, col].dropna(), values.loc[~is_m, col].dropna()
         tt = pg.ttest(x, y, correction=True).iloc[0]
         mw = pg.mwu(x, y).iloc[0]
-        ref[col] = (tt["T"], tt["p_val"], mw["U_val"], mw["p_val"],
-                    pg.compute_effsize(x, y, eftype="hedges"))
+        ref[col] = (
+            tt["T"],
+            tt["p_val"],
+            mw["U_val"],
+            mw["p_val"],
+            pg.compute_effsize(x, y, eftype="hedges"),
+        )
     loop = time.perf_counter() - start
     diff = max(
         abs(a - b)
@@ -53,8 +58,10 @@ def family_vs_pingouin() -> None:
         for a, b in zip(r, gaps.loc[col, ["t", "p_welch", "u", "p_mwu", "hedges_g"]], strict=True)
     )
     print(f"[gaps] {len(data)} respondents, {len(numeric)} items compared by both")
-    print(f"[gaps] perception_gaps (all {len(gaps)} variables): {ours:.3f} s; "
-          f"pingouin loop ({len(numeric)} items): {loop:.3f} s")
+    print(
+        f"[gaps] perception_gaps (all {len(gaps)} variables): {ours:.3f} s; "
+        f"pingouin loop ({len(numeric)} items): {loop:.3f} s"
+    )
     print(f"[gaps] ratio pingouin loop / perception_gaps: {loop / ours:.1f} (target >= 10)")
     print(f"[gaps] max abs difference: {diff:.2e} (target < 1e-9)")
 
@@ -93,17 +100,25 @@ print(json.dumps({"n": len(data), "bare": bare, "full": full, "peak_gb": peak,
 
 
 def full_analysis(n: int) -> None:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(n)], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(n)], capture_output=True, text=True, check=True
+    )
     res = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"[full] {res['n']:,} respondents")
-    print(f"[full] bare numpy means+variances: {res['bare']:.2f} s; full analysis: "
-          f"{res['full']:.2f} s (" + ", ".join(f"{k} {v:.1f} s" for k, v in
-                                             res["timings"].items()) + ")")
-    print(f"[full] ratio full analysis / bare numpy pass: {res['full'] / res['bare']:.1f} "
-          f"(target <= 3)")
-    print(f"[full] peak memory {res['peak_gb']:.2f} GB, of which generating the data "
-          f"{res['data_gb']:.2f} GB (target < 4 GB)")
+    print(
+        f"[full] bare numpy means+variances: {res['bare']:.2f} s; full analysis: "
+        f"{res['full']:.2f} s ("
+        + ", ".join(f"{k} {v:.1f} s" for k, v in res["timings"].items())
+        + ")"
+    )
+    print(
+        f"[full] ratio full analysis / bare numpy pass: {res['full'] / res['bare']:.1f} "
+        f"(target <= 3)"
+    )
+    print(
+        f"[full] peak memory {res['peak_gb']:.2f} GB, of which generating the data "
+        f"{res['data_gb']:.2f} GB (target < 4 GB)"
+    )
 
 
 def main() -> None:
