@@ -10,6 +10,18 @@ from survey.instrument import Instrument
 SCORE_ID_COLUMNS = ("respondent_id", "department", "business_unit")
 
 
+def _keyed(
+    responses: pd.DataFrame, instrument: Instrument, cols: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Item values with "don't know" as NaN and reverse items recoded, and their ranges."""
+    keyed = responses[cols].to_numpy(dtype="float64", copy=True)
+    keyed[keyed == instrument.dont_know.code] = np.nan
+    ranges = np.array([instrument.value_range(c) for c in cols], dtype="float64")
+    reverse = np.array([instrument.column_map[c].reverse for c in cols])
+    keyed[:, reverse] = ranges[reverse, 0] + ranges[reverse, 1] - keyed[:, reverse]
+    return keyed, ranges
+
+
 def keyed_items(responses: pd.DataFrame, instrument: Instrument, scale: str) -> pd.DataFrame:
     """The scale's item columns with "don't know" as NaN and reverse items recoded.
 
@@ -26,14 +38,8 @@ def keyed_items(responses: pd.DataFrame, instrument: Instrument, scale: str) -> 
     [6.0, 6.0]
     """
     cols = instrument.scale_columns(scale)
-    values = responses[cols].astype("float64")
-    values = values.mask(values == instrument.dont_know.code)
-    for col in cols:
-        item = instrument.column_map[col]
-        if item.reverse:
-            low, high = instrument.value_range(item)
-            values[col] = low + high - values[col]
-    return values
+    keyed, _ = _keyed(responses, instrument, cols)
+    return pd.DataFrame(keyed, columns=cols, index=responses.index)
 
 
 def score_scales(
@@ -98,11 +104,7 @@ def score_scales(
     frames = []
     for code in codes:
         cols = instrument.scale_columns(code)
-        keyed = responses[cols].to_numpy(dtype="float64", copy=True)
-        keyed[keyed == instrument.dont_know.code] = np.nan
-        ranges = np.array([instrument.value_range(c) for c in cols], dtype="float64")
-        reverse = np.array([instrument.column_map[c].reverse for c in cols])
-        keyed[:, reverse] = ranges[reverse, 0] + ranges[reverse, 1] - keyed[:, reverse]
+        keyed, ranges = _keyed(responses, instrument, cols)
         pomp = (keyed - ranges[:, 0]) / (ranges[:, 1] - ranges[:, 0]) * 100.0
         answered = (~np.isnan(keyed)).sum(axis=1)
         enough = answered >= min_answered * keyed.shape[1]
