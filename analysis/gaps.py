@@ -109,6 +109,7 @@ def perception_gaps(
     padjust: str = "holm",
     threshold: int = 5,
     min_answered: float = 0.5,
+    scores: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Marketing versus sales on every item and every scale.
 
@@ -127,6 +128,9 @@ def perception_gaps(
         reported without statistics (``suppressed`` True).
     min_answered : float
         Passed to :func:`analysis.scoring.score_scales` for the scale rows.
+    scores : DataFrame, optional
+        Output of :func:`analysis.scoring.score_scales` for ``responses``, to avoid scoring
+        twice.
 
     Returns
     -------
@@ -177,7 +181,8 @@ def perception_gaps(
     items = variables[variables["level"] == "item"]
     values = responses[items["code"].tolist()].to_numpy(dtype="float64", copy=True)
     values[values == instrument.dont_know.code] = np.nan
-    scores = score_scales(responses, instrument, min_answered=min_answered)
+    if scores is None:
+        scores = score_scales(responses, instrument, min_answered=min_answered)
     scale_codes = [s.code for s in instrument.scales]
     scale_values = scores["index"].to_numpy().reshape(len(scale_codes), len(responses)).T
     matrix = np.hstack([values, scale_values])

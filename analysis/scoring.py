@@ -66,8 +66,8 @@ def score_scales(
     Returns
     -------
     DataFrame
-        Tidy, one row per respondent and scale: ``respondent_id, department,
-        business_unit, scale, dimension, mean`` (raw mean of the keyed items on their own
+        Tidy, one row per respondent and scale (id columns categorical):
+        ``respondent_id, department, business_unit, scale, dimension, mean`` (raw mean of the keyed items on their own
         response range), ``index`` (percent of maximum possible, 0-100), ``n_answered``,
         ``n_items``.
 
@@ -118,10 +118,18 @@ def score_scales(
             )
         )
     # One frame for all scales at once: per-scale frames would copy the ids every time.
+    # Ids repeat once per scale: categorical columns keep that cheap for big diagnostics.
     k = len(frames)
-    out = pd.DataFrame({c: np.tile(responses[c].to_numpy(), k) for c in SCORE_ID_COLUMNS})
-    out["scale"] = np.repeat([f[0] for f in frames], n)
-    out["dimension"] = np.repeat([instrument.scale_map[f[0]].dimension for f in frames], n)
+    out = pd.DataFrame(
+        {
+            c: pd.Categorical.from_codes(np.tile(codes, k), categories)
+            for c in SCORE_ID_COLUMNS
+            for codes, categories in [pd.factorize(responses[c], use_na_sentinel=False)]
+        }
+    )
+    out["scale"] = pd.Categorical.from_codes(np.repeat(np.arange(k), n), [f[0] for f in frames])
+    dims = [instrument.scale_map[f[0]].dimension for f in frames]
+    out["dimension"] = pd.Categorical(np.repeat(dims, n))
     out["mean"] = np.concatenate([f[1] for f in frames])
     out["index"] = np.concatenate([f[2] for f in frames])
     out["n_answered"] = np.concatenate([f[3] for f in frames])

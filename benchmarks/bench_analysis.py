@@ -89,7 +89,7 @@ timings = {}
 start = time.perf_counter()
 t = time.perf_counter(); scores = score_scales(data, ins); timings["scores"] = time.perf_counter() - t
 t = time.perf_counter(); reliability_table(data, ins); timings["reliability"] = time.perf_counter() - t
-t = time.perf_counter(); perception_gaps(data, ins); mirror_gaps(data, ins); timings["gaps"] = time.perf_counter() - t
+t = time.perf_counter(); perception_gaps(data, ins, scores=scores); mirror_gaps(data, ins); timings["gaps"] = time.perf_counter() - t
 t = time.perf_counter(); agreement_table(scores, 5); timings["agreement"] = time.perf_counter() - t
 t = time.perf_counter(); unit_profiles(data, ins, scores=scores); timings["profiles"] = time.perf_counter() - t
 full = time.perf_counter() - start
