@@ -68,8 +68,8 @@ def score_scales(
     DataFrame
         Tidy, one row per respondent and scale (id columns categorical):
         ``respondent_id, department, business_unit, scale, dimension, mean`` (raw mean
-        of the keyed items on their own response range), ``index`` (percent of maximum possible, 0-100), ``n_answered``,
-        ``n_items``.
+        of the keyed items on their own response range), ``index`` (percent of maximum
+        possible, 0-100), ``n_answered``, ``n_items``.
 
     Notes
     -----
