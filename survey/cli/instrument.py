@@ -25,6 +25,42 @@ def validate(
     )
 
 
+@instrument_app.command("export")
+def export(
+    fmt: str = typer.Option(..., "--format", help="surveyjs or print."),
+    lang: str = typer.Option("de,en", "--lang", help="Languages, comma-separated (de,en)."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
+    instrument: Path = typer.Option(None, "--instrument", help="Instrument YAML."),
+) -> None:
+    """Export the instrument: a SurveyJS form (JSON, all languages) or a printable
+    questionnaire (HTML and PDF per language, one copy per department)."""
+    from survey.instrument import load_instrument
+
+    langs = tuple(code.strip() for code in lang.split(","))
+    if not langs or any(code not in ("de", "en") for code in langs):
+        raise ValueError(f"--lang takes de, en or de,en, not {lang!r}")
+    ins = load_instrument(instrument)
+    if fmt == "surveyjs":
+        from survey.exporters.surveyjs import write_surveyjs
+
+        written = [write_surveyjs(ins, output, langs)]
+    elif fmt == "print":
+        from survey.exporters.printable import write_questionnaire
+
+        written = []
+        for code in langs:
+            target = (
+                output
+                if len(langs) == 1
+                else output.with_name(f"{output.stem}_{code}{output.suffix}")
+            )
+            written += write_questionnaire(ins, target, code)
+    else:
+        raise ValueError(f"unknown export format {fmt!r}; use surveyjs or print")
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
 def codebook(
     lang: str = typer.Option("en", "--lang", help="Language of labels: de or en."),
     fmt: str = typer.Option("md", "--format", help="md, html or csv."),

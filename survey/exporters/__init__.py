@@ -1,0 +1,1 @@
+"""Export the instrument to other survey tools and to paper."""
