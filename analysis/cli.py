@@ -14,6 +14,7 @@ import typer
 from analysis import cli_notebooks as notebooks_commands
 from analysis import cli_run as run_commands
 from survey.cli import export as export_commands
+from survey.cli import ingest as ingest_commands
 from survey.cli import instrument as instrument_commands
 from survey.cli import synth as synth_commands
 
@@ -45,6 +46,7 @@ for module in (
     instrument_commands,
     synth_commands,
     export_commands,
+    ingest_commands,
     run_commands,
     notebooks_commands,
 ):

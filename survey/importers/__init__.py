@@ -1,0 +1,1 @@
+"""Read other survey tools' response files into the canonical wide table."""

@@ -1,0 +1,93 @@
+"""Ingest a vendor's response file: read, validate, quarantine, report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from survey.instrument import Instrument
+from survey.quality import quality_flags
+from survey.responses import conform
+from survey.schema import validate_responses
+
+READERS = {"surveyjs": "survey.importers.surveyjs:read_surveyjs"}
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    source: str
+    format: str
+    rows_read: int
+    accepted: int
+    quarantined: int
+    partial: int
+    duplicate: int
+
+
+def detect_format(path: str | Path) -> str:
+    """The format a file's content shows; says what it saw when it cannot tell."""
+    path = Path(path)
+    try:
+        head = path.read_bytes()[:2048].decode("utf-8-sig", errors="replace").lstrip()
+    except OSError as exc:
+        raise OSError(f"{path}: cannot read ({exc.strerror})") from None
+    if head.startswith(("[", "{")):
+        return "surveyjs"
+    first = head.splitlines()[0][:120] if head else "an empty file"
+    raise ValueError(
+        f"{path}: cannot tell the format; the file starts with {first!r}. "
+        f"Formats read so far: {sorted(READERS)}"
+    )
+
+
+def ingest(
+    path: str | Path, instrument: Instrument, *, fmt: str = "auto"
+) -> tuple[pd.DataFrame, pd.DataFrame, IngestReport]:
+    """Read ``path``, validate it and return (valid table, quarantine, report)."""
+    import importlib
+
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt not in READERS:
+        raise ValueError(f"unknown format {fmt!r}; formats read so far: {sorted(READERS)}")
+    module, name = READERS[fmt].split(":")
+    wide, placed = getattr(importlib.import_module(module), name)(path, instrument)
+    try:
+        wide = conform(wide, instrument)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    checked = validate_responses(wide, instrument)
+    quarantine = pd.concat([placed, checked.quarantine], ignore_index=True)
+    bad_rows = set(placed["row"])
+    valid = checked.valid[
+        ~checked.valid["respondent_id"].isin(wide.loc[list(bad_rows), "respondent_id"])
+    ].reset_index(drop=True)
+    flags = quality_flags(valid, instrument)
+    report = IngestReport(
+        source=str(path),
+        format=fmt,
+        rows_read=len(wide),
+        accepted=len(valid),
+        quarantined=len(set(quarantine["row"])),
+        partial=int(flags["partial"].sum()),
+        duplicate=int(flags["duplicate"].sum()),
+    )
+    return valid, quarantine, report
+
+
+def write_ingest(
+    valid: pd.DataFrame, quarantine: pd.DataFrame, report: IngestReport, output: str | Path
+) -> list[Path]:
+    """The table (CSV or Parquet by suffix), ``<stem>.quarantine.csv`` and
+    ``<stem>.report.json``."""
+    from survey.tables import write_table
+
+    out = Path(output)
+    table = write_table(valid, out)
+    qpath = out.with_name(out.stem + ".quarantine.csv")
+    quarantine.to_csv(qpath, index=False)
+    rpath = out.with_name(out.stem + ".report.json")
+    rpath.write_text(json.dumps(asdict(report), indent=1) + "\n", encoding="utf-8")
+    return [table, qpath, rpath]
