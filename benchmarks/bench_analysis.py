@@ -16,6 +16,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -66,14 +67,21 @@ def family_vs_pingouin() -> None:
     print(f"[gaps] max abs difference: {diff:.2e} (target < 1e-9)")
 
 
+MAKE_DATA = """
+import sys
+from survey.synthetic import generate
+from survey.tables import write_table
+write_table(generate(units=100, per_department=int(sys.argv[1]) // 200, seed=1).responses,
+            sys.argv[2])
+"""
+
 CHILD = """
 import json, resource, sys, time
 import numpy as np
-n = int(sys.argv[1])
 from survey import load_instrument
-from survey.synthetic import generate
+from survey.tables import read_table
 ins = load_instrument()
-data = generate(units=100, per_department=n // 200, seed=1).responses
+data = read_table(sys.argv[2], ins)
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
 items = data[ins.columns()].select_dtypes("number").to_numpy(dtype="float64")
 start = time.perf_counter()
