@@ -16,6 +16,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -107,9 +108,15 @@ print(json.dumps({"n": len(data), "bare": bare, "full": full, "peak_gb": peak,
 
 
 def full_analysis(n: int) -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(n)], capture_output=True, text=True, check=True
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        data = f"{tmp}/responses.parquet"
+        subprocess.run([sys.executable, "-c", MAKE_DATA, str(n), data], check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(n), data],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     res = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"[full] {res['n']:,} respondents")
     print(
