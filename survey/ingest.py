@@ -13,7 +13,10 @@ from survey.quality import quality_flags
 from survey.responses import conform
 from survey.schema import validate_responses
 
-READERS = {"surveyjs": "survey.importers.surveyjs:read_surveyjs"}
+READERS = {
+    "surveyjs": "survey.importers.surveyjs:read_surveyjs",
+    "qualtrics": "survey.importers.qualtrics:read_qualtrics",
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ def detect_format(path: str | Path) -> str:
         raise OSError(f"{path}: cannot read ({exc.strerror})") from None
     if head.startswith(("[", "{")):
         return "surveyjs"
+    first_line = head.splitlines()[0] if head else ""
+    if "ResponseId" in first_line or '{""ImportId""' in head or first_line.startswith("V1"):
+        return "qualtrics"
     first = head.splitlines()[0][:120] if head else "an empty file"
     raise ValueError(
         f"{path}: cannot tell the format; the file starts with {first!r}. "

@@ -9,7 +9,7 @@ import typer
 
 def ingest(
     path: Path = typer.Argument(..., help="The vendor's response file."),
-    fmt: str = typer.Option("auto", "--format", help="auto or surveyjs (more to come)."),
+    fmt: str = typer.Option("auto", "--format", help="auto, surveyjs or qualtrics."),
     output: Path = typer.Option(..., "--output", "-o", help="Table to write (.csv/.parquet)."),
 ) -> None:
     """Import responses: writes the validated table, a quarantine file (row, column, value,

@@ -27,13 +27,14 @@ def validate(
 
 @instrument_app.command("export")
 def export(
-    fmt: str = typer.Option(..., "--format", help="surveyjs or print."),
+    fmt: str = typer.Option(..., "--format", help="surveyjs, qualtrics or print."),
     lang: str = typer.Option("de,en", "--lang", help="Languages, comma-separated (de,en)."),
     output: Path = typer.Option(..., "--output", "-o", help="File to write."),
     instrument: Path = typer.Option(None, "--instrument", help="Instrument YAML."),
 ) -> None:
-    """Export the instrument: a SurveyJS form (JSON, all languages) or a printable
-    questionnaire (HTML and PDF per language, one copy per department)."""
+    """Export the instrument: a SurveyJS form (JSON, all languages), a Qualtrics Advanced
+    Format TXT (one file per language) or a printable questionnaire (HTML and PDF per
+    language, one copy per department)."""
     from survey.instrument import load_instrument
 
     langs = tuple(code.strip() for code in lang.split(","))
@@ -44,6 +45,19 @@ def export(
         from survey.exporters.surveyjs import write_surveyjs
 
         written = [write_surveyjs(ins, output, langs)]
+    elif fmt == "qualtrics":
+        from survey.exporters.qualtrics import write_qualtrics
+
+        written = [
+            write_qualtrics(
+                ins,
+                output
+                if len(langs) == 1
+                else output.with_name(f"{output.stem}_{code}{output.suffix}"),
+                code,
+            )
+            for code in langs
+        ]
     elif fmt == "print":
         from survey.exporters.printable import write_questionnaire
 
@@ -56,7 +70,7 @@ def export(
             )
             written += write_questionnaire(ins, target, code)
     else:
-        raise ValueError(f"unknown export format {fmt!r}; use surveyjs or print")
+        raise ValueError(f"unknown export format {fmt!r}; use surveyjs, qualtrics or print")
     for path in written:
         typer.echo(f"wrote {path}")
 

@@ -39,13 +39,26 @@ def _question(ins: Instrument, item: Item, lang: str) -> list[str]:
     if kind == "percent":
         return ["[[Question:TE:SingleLine]]", f"[[ID:{item.code}]]", text]
     if kind == "constant_sum":
-        return ["[[Question:TE:Form]]", f"[[ID:{item.code}]]", text, "[[Choices]]",
-                *[p.label[lang] for p in item.parts]]
+        return [
+            "[[Question:TE:Form]]",
+            f"[[ID:{item.code}]]",
+            text,
+            "[[Choices]]",
+            *[p.label[lang] for p in item.parts],
+        ]
     shape = "MultipleAnswer" if kind == "multiple" else "SingleAnswer"
-    choices = [o.label[lang] for o in ins.options(item)] if kind == "multiple" else (
-        qualtrics_choices(ins, item, lang))
-    return [f"[[Question:MC:{shape}:Vertical]]", f"[[ID:{item.code}]]", text, "[[Choices]]",
-            *choices]
+    choices = (
+        [o.label[lang] for o in ins.options(item)]
+        if kind == "multiple"
+        else (qualtrics_choices(ins, item, lang))
+    )
+    return [
+        f"[[Question:MC:{shape}:Vertical]]",
+        f"[[ID:{item.code}]]",
+        text,
+        "[[Choices]]",
+        *choices,
+    ]
 
 
 def qualtrics_txt(instrument: Instrument, lang: str) -> str:
@@ -62,11 +75,17 @@ def qualtrics_txt(instrument: Instrument, lang: str) -> str:
     lines = ["[[AdvancedFormat]]", "", "[[Block:context]]", ""]
     for q in ins.context:
         if q.options:
-            lines += ["[[Question:MC:SingleAnswer:Vertical]]", f"[[ID:{q.column}]]",
-                      q.text[lang], "[[Choices]]", *[t[lang] for t in q.options.values()], ""]
+            lines += [
+                "[[Question:MC:SingleAnswer:Vertical]]",
+                f"[[ID:{q.column}]]",
+                q.text[lang],
+                "[[Choices]]",
+                *[t[lang] for t in q.options.values()],
+                "",
+            ]
         else:
             lines += ["[[Question:TE:SingleLine]]", f"[[ID:{q.column}]]", q.text[lang], ""]
-    for dim, label in ins.dimensions.items():
+    for dim in ins.dimensions:
         lines += [f"[[Block:{dim}]]", ""]
         for item in (i for i in ins.items if i.dimension == dim):
             lines += [*_question(ins, item, lang), ""]
