@@ -16,7 +16,11 @@ from survey.schema import validate_responses
 READERS = {
     "surveyjs": "survey.importers.surveyjs:read_surveyjs",
     "qualtrics": "survey.importers.qualtrics:read_qualtrics",
+    "google": "survey.importers.forms:read_google",
+    "msforms": "survey.importers.forms:read_msforms",
+    "csv": "survey.importers.forms:read_mapped_csv",
 }
+TAKES_MAPPING = {"google", "msforms", "csv"}
 
 
 @dataclass(frozen=True)
@@ -34,32 +38,55 @@ def detect_format(path: str | Path) -> str:
     """The format a file's content shows; says what it saw when it cannot tell."""
     path = Path(path)
     try:
-        head = path.read_bytes()[:2048].decode("utf-8-sig", errors="replace").lstrip()
+        raw = path.read_bytes()[:2048]
     except OSError as exc:
         raise OSError(f"{path}: cannot read ({exc.strerror})") from None
+    if raw.startswith(b"PK\x03\x04"):
+        return "msforms"  # an XLSX workbook
+    head = raw.decode("utf-8-sig", errors="replace").lstrip()
     if head.startswith(("[", "{")):
         return "surveyjs"
     first_line = head.splitlines()[0] if head else ""
     if "ResponseId" in first_line or '{""ImportId""' in head or first_line.startswith("V1"):
         return "qualtrics"
+    if first_line.strip('"').lower().startswith(("timestamp", "zeitstempel")):
+        return "google"
     first = head.splitlines()[0][:120] if head else "an empty file"
     raise ValueError(
         f"{path}: cannot tell the format; the file starts with {first!r}. "
-        f"Formats read so far: {sorted(READERS)}"
+        f"Formats read: {sorted(READERS)}; for any other CSV/XLSX give a mapping file"
     )
 
 
 def ingest(
-    path: str | Path, instrument: Instrument, *, fmt: str = "auto"
+    path: str | Path,
+    instrument: Instrument,
+    *,
+    fmt: str = "auto",
+    mapping: str | Path | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, IngestReport]:
-    """Read ``path``, validate it and return (valid table, quarantine, report)."""
+    """Read ``path``, validate it and return (valid table, quarantine, report).
+
+    ``mapping``: a YAML file ``columns: {header: CODE or ignore}`` for columns that neither
+    our codes nor the question texts identify (Google, Microsoft Forms, any CSV/XLSX).
+    """
     import importlib
 
-    fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt == "auto":
+        try:
+            fmt = detect_format(path)
+        except ValueError:
+            if mapping is None:
+                raise
+            fmt = "csv"
     if fmt not in READERS:
         raise ValueError(f"unknown format {fmt!r}; formats read so far: {sorted(READERS)}")
     module, name = READERS[fmt].split(":")
-    wide, placed = getattr(importlib.import_module(module), name)(path, instrument)
+    reader = getattr(importlib.import_module(module), name)
+    if fmt in TAKES_MAPPING:
+        wide, placed = reader(path, instrument, mapping)
+    else:
+        wide, placed = reader(path, instrument)
     try:
         wide = conform(wide, instrument)
     except (ValueError, TypeError) as exc:

@@ -9,7 +9,12 @@ import typer
 
 def ingest(
     path: Path = typer.Argument(..., help="The vendor's response file."),
-    fmt: str = typer.Option("auto", "--format", help="auto, surveyjs or qualtrics."),
+    fmt: str = typer.Option(
+        "auto", "--format", help="auto, qualtrics, google, msforms, surveyjs or csv."
+    ),
+    mapping: Path = typer.Option(
+        None, "--mapping", help="YAML 'columns: {header: CODE or ignore}' for other columns."
+    ),
     output: Path = typer.Option(..., "--output", "-o", help="Table to write (.csv/.parquet)."),
 ) -> None:
     """Import responses: writes the validated table, a quarantine file (row, column, value,
@@ -18,7 +23,7 @@ def ingest(
     from survey.ingest import ingest as run_ingest
     from survey.ingest import write_ingest
 
-    valid, quarantine, report = run_ingest(path, load_instrument(), fmt=fmt)
+    valid, quarantine, report = run_ingest(path, load_instrument(), fmt=fmt, mapping=mapping)
     for written in write_ingest(valid, quarantine, report, output):
         typer.echo(f"wrote {written}")
     typer.echo(

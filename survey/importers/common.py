@@ -66,7 +66,10 @@ def to_number(value: str) -> float:
     text = str(value).strip().replace("\u00a0", "")
     if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", text):  # German thousands: 1.234,5
         text = text.replace(".", "")
-    return float(text.replace(",", "."))
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise ValueError("not a number") from None
 
 
 def frame(rows: list[list[str]], header: list[str]) -> pd.DataFrame:
