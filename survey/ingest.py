@@ -16,6 +16,7 @@ from survey.schema import validate_responses
 READERS = {
     "surveyjs": "survey.importers.surveyjs:read_surveyjs",
     "qualtrics": "survey.importers.qualtrics:read_qualtrics",
+    "limesurvey": "survey.importers.limesurvey:read_limesurvey",
     "google": "survey.importers.forms:read_google",
     "msforms": "survey.importers.forms:read_msforms",
     "csv": "survey.importers.forms:read_mapped_csv",
@@ -51,6 +52,9 @@ def detect_format(path: str | Path) -> str:
         return "qualtrics"
     if first_line.strip('"').lower().startswith(("timestamp", "zeitstempel")):
         return "google"
+    cells = [c.strip('"') for c in first_line.replace(";", ",").split(",")]
+    if cells[:2] == ["id", "submitdate"]:
+        return "limesurvey"
     first = head.splitlines()[0][:120] if head else "an empty file"
     raise ValueError(
         f"{path}: cannot tell the format; the file starts with {first!r}. "
@@ -93,9 +97,10 @@ def ingest(
         raise ValueError(f"{path}: {exc}") from None
     checked = validate_responses(wide, instrument)
     quarantine = pd.concat([placed, checked.quarantine], ignore_index=True)
-    bad_rows = set(placed["row"])
+    # Row -1 marks a whole column that could not be placed: it rejects no row.
+    bad_rows = sorted(set(placed["row"]) - {-1})
     valid = checked.valid[
-        ~checked.valid["respondent_id"].isin(wide.loc[list(bad_rows), "respondent_id"])
+        ~checked.valid["respondent_id"].isin(wide.loc[bad_rows, "respondent_id"])
     ].reset_index(drop=True)
     flags = quality_flags(valid, instrument)
     report = IngestReport(
@@ -103,7 +108,7 @@ def ingest(
         format=fmt,
         rows_read=len(wide),
         accepted=len(valid),
-        quarantined=len(set(quarantine["row"])),
+        quarantined=len(set(quarantine["row"]) - {-1}),
         partial=int(flags["partial"].sum()),
         duplicate=int(flags["duplicate"].sum()),
     )

@@ -10,7 +10,7 @@ import typer
 def ingest(
     path: Path = typer.Argument(..., help="The vendor's response file."),
     fmt: str = typer.Option(
-        "auto", "--format", help="auto, qualtrics, google, msforms, surveyjs or csv."
+        "auto", "--format", help="auto, qualtrics, limesurvey, google, msforms, surveyjs or csv."
     ),
     mapping: Path = typer.Option(
         None, "--mapping", help="YAML 'columns: {header: CODE or ignore}' for other columns."

@@ -27,12 +27,13 @@ def validate(
 
 @instrument_app.command("export")
 def export(
-    fmt: str = typer.Option(..., "--format", help="surveyjs, qualtrics or print."),
+    fmt: str = typer.Option(..., "--format", help="limesurvey, surveyjs, qualtrics or print."),
     lang: str = typer.Option("de,en", "--lang", help="Languages, comma-separated (de,en)."),
     output: Path = typer.Option(..., "--output", "-o", help="File to write."),
     instrument: Path = typer.Option(None, "--instrument", help="Instrument YAML."),
 ) -> None:
-    """Export the instrument: a SurveyJS form (JSON, all languages), a Qualtrics Advanced
+    """Export the instrument: LimeSurvey's tab-separated structure (all languages), a
+    SurveyJS form (JSON, all languages), a Qualtrics Advanced
     Format TXT (one file per language) or a printable questionnaire (HTML and PDF per
     language, one copy per department)."""
     from survey.instrument import load_instrument
@@ -41,7 +42,11 @@ def export(
     if not langs or any(code not in ("de", "en") for code in langs):
         raise ValueError(f"--lang takes de, en or de,en, not {lang!r}")
     ins = load_instrument(instrument)
-    if fmt == "surveyjs":
+    if fmt == "limesurvey":
+        from survey.exporters.limesurvey import write_limesurvey
+
+        written = [write_limesurvey(ins, output, langs)]
+    elif fmt == "surveyjs":
         from survey.exporters.surveyjs import write_surveyjs
 
         written = [write_surveyjs(ins, output, langs)]
@@ -70,7 +75,9 @@ def export(
             )
             written += write_questionnaire(ins, target, code)
     else:
-        raise ValueError(f"unknown export format {fmt!r}; use surveyjs, qualtrics or print")
+        raise ValueError(
+            f"unknown export format {fmt!r}; use limesurvey, surveyjs, qualtrics or print"
+        )
     for path in written:
         typer.echo(f"wrote {path}")
 
