@@ -11,6 +11,7 @@ of those columns: nothing is guessed. E-mail and name columns are never read.
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -286,7 +287,7 @@ def read_msforms(path: str | Path, instrument: Instrument, mapping: str | Path |
     question texts; multi-select answers ``;``-separated with a trailing ``;``."""
     try:
         data = pd.read_excel(path, dtype=object)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
         raise ValueError(f"{path}: not a readable XLSX file ({exc})") from None
     data.columns = [str(c).strip() for c in data.columns]
     data = data.replace({np.nan: ""})
