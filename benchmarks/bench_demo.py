@@ -21,8 +21,7 @@ def _seconds(*extra: str) -> float:
     exe = shutil.which("alignmeter") or str(Path(sys.executable).with_name("alignmeter"))
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        subprocess.run([exe, "-q", "demo", "-o", out, *extra], check=True,
-                       capture_output=True)
+        subprocess.run([exe, "-q", "demo", "-o", out, *extra], check=True, capture_output=True)
         return time.perf_counter() - start
 
 

@@ -7,11 +7,13 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from survey.instrument import Instrument
+from survey.schema import QUARANTINE_COLUMNS
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 
@@ -75,3 +77,39 @@ def to_number(value: str) -> float:
 def frame(rows: list[list[str]], header: list[str]) -> pd.DataFrame:
     width = len(header)
     return pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=header, dtype=object)
+
+
+def quarantine_frame(problems: list[tuple]) -> pd.DataFrame:
+    """Quarantine lines (row, respondent_id, column, value, reason); row -1 = a column."""
+    return pd.DataFrame(problems, columns=list(QUARANTINE_COLUMNS))
+
+
+def place_cells(
+    instrument: Instrument,
+    wide: pd.DataFrame,
+    column: str,
+    header: str,
+    values: pd.Series,
+    ids: list[str],
+    problems: list[tuple],
+    decode: Callable[[str], float],
+) -> None:
+    """Write one item column from a vendor column: text as it is, numbers (percent,
+    constant sum; "don't know" labels or ``DK``) parsed, coded answers through ``decode``.
+    A cell that fails becomes a quarantine line naming the vendor's ``header``."""
+    kind = instrument.kind(column)
+    dk = instrument.dont_know
+    dk_keys = {normalise(dk.label.de), normalise(dk.label.en), "dk"}
+    for i, cell in enumerate(values):
+        if not cell.strip():
+            continue
+        try:
+            if kind == "text":
+                value: object = cell
+            elif kind in ("percent", "constant_sum"):
+                value = float(dk.code) if normalise(cell) in dk_keys else to_number(cell)
+            else:
+                value = decode(cell)
+            wide.loc[i, column] = value
+        except ValueError as exc:
+            problems.append((i, ids[i], header, cell[:100], str(exc)))

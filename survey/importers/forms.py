@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from survey.importers.common import frame, label_codes, normalise, read_rows, to_number
+from survey.importers.common import (
+    frame,
+    label_codes,
+    normalise,
+    place_cells,
+    quarantine_frame,
+    read_rows,
+)
 from survey.instrument import Instrument
 from survey.responses import empty_wide
 
@@ -211,10 +218,7 @@ def read_table_with_headers(
     wide["respondent_id"] = ids
     if started is not None:
         wide["duration_s"] = (wide["submitted_at"] - started).dt.total_seconds()
-    quarantine = pd.DataFrame(
-        problems, columns=["row", "respondent_id", "column", "value", "reason"]
-    )
-    return wide, quarantine
+    return wide, quarantine_frame(problems)
 
 
 def _place(
@@ -245,26 +249,24 @@ def _place(
             for code in codes:
                 wide.loc[i, f"{item.code}_{code}"] = 1.0 if code in chosen else 0.0
         return
-    for i, cell in enumerate(values):
-        if not cell.strip():
-            continue
-        try:
-            if kind == "text":
-                wide.loc[i, target] = cell
-            elif kind in ("percent", "constant_sum"):
-                dk = {normalise(ins.dont_know.label.de), normalise(ins.dont_know.label.en)}
-                if item.dont_know and normalise(cell) in dk:
-                    wide.loc[i, target] = float(ins.dont_know.code)
-                else:
-                    wide.loc[i, target] = to_number(cell)
-            else:
-                labels = label_codes(ins, target)
-                key = normalise(cell)
-                if key not in labels:
-                    raise ValueError("answer not among the item's options")
-                wide.loc[i, target] = labels[key]
-        except ValueError as exc:
-            problems.append((i, ids[i], header, cell[:100], str(exc)))
+    place_cells(
+        ins,
+        wide,
+        target,
+        header,
+        values,
+        ids,
+        problems,
+        lambda cell: _label_code(ins, target, cell),
+    )
+
+
+def _label_code(ins: Instrument, column: str, cell: str) -> float:
+    labels = label_codes(ins, column)
+    key = normalise(cell)
+    if key not in labels:
+        raise ValueError("answer not among the item's options")
+    return labels[key]
 
 
 def read_google(path: str | Path, instrument: Instrument, mapping: str | Path | None = None):

@@ -15,7 +15,14 @@ from pathlib import Path
 import pandas as pd
 
 from survey.exporters.limesurvey import CONTEXT_CODES, limesurvey_codes
-from survey.importers.common import frame, label_codes, normalise, read_rows, to_number
+from survey.importers.common import (
+    frame,
+    label_codes,
+    normalise,
+    place_cells,
+    quarantine_frame,
+    read_rows,
+)
 from survey.instrument import Instrument
 from survey.responses import empty_wide
 
@@ -140,21 +147,14 @@ def read_limesurvey(path: str | Path, instrument: Instrument) -> tuple[pd.DataFr
         if column not in ins.column_map:
             problems.append((-1, "", heading, "", "unknown subquestion"))
             continue
-        for i, cell in enumerate(values):
-            if not cell.strip():
-                continue
-            try:
-                if kind == "text":
-                    wide.loc[i, column] = cell
-                elif kind in ("percent", "constant_sum"):
-                    wide.loc[i, column] = (
-                        float(ins.dont_know.code) if cell.strip() == "DK" else to_number(cell)
-                    )
-                else:
-                    wide.loc[i, column] = _code_value(ins, column, cell)
-            except ValueError as exc:
-                problems.append((i, ids[i], heading, cell[:100], str(exc)))
-    quarantine = pd.DataFrame(
-        problems, columns=["row", "respondent_id", "column", "value", "reason"]
-    )
-    return wide, quarantine
+        place_cells(
+            ins,
+            wide,
+            column,
+            heading,
+            values,
+            ids,
+            problems,
+            lambda cell, column=column: _code_value(ins, column, cell),
+        )
+    return wide, quarantine_frame(problems)

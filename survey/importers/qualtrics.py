@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 
 from survey.exporters.qualtrics import qualtrics_choices
-from survey.importers.common import frame, label_codes, normalise, read_rows, to_number
+from survey.importers.common import (
+    frame,
+    label_codes,
+    normalise,
+    place_cells,
+    quarantine_frame,
+    read_rows,
+)
 from survey.instrument import Instrument
 from survey.responses import empty_wide
 
@@ -157,10 +164,7 @@ def read_qualtrics(path: str | Path, instrument: Instrument) -> tuple[pd.DataFra
                         f"Qualtrics {NOT_REAL[code]} response, not a real answer",
                     )
                 )
-    quarantine = pd.DataFrame(
-        problems, columns=["row", "respondent_id", "column", "value", "reason"]
-    )
-    return wide, quarantine
+    return wide, quarantine_frame(problems)
 
 
 def _place(
@@ -213,16 +217,6 @@ def _place(
                 )
             )
         return
-    kind = ins.kind(col)
-    for i, cell in enumerate(values):
-        if not cell.strip():
-            continue
-        try:
-            if kind == "text":
-                wide.loc[i, col] = cell
-            elif kind in ("percent", "constant_sum"):
-                wide.loc[i, col] = to_number(cell)
-            else:
-                wide.loc[i, col] = _code(ins, col, cell, positions)
-        except ValueError as exc:
-            problems.append((i, ids[i], col, cell[:100], str(exc)))
+    place_cells(
+        ins, wide, col, col, values, ids, problems, lambda cell: _code(ins, col, cell, positions)
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from survey.importers.common import quarantine_frame
 from survey.instrument import Instrument
 from survey.responses import META_COLUMNS, empty_wide
 
@@ -128,7 +129,4 @@ def read_surveyjs(path: str | Path, instrument: Instrument) -> tuple[pd.DataFram
         given = pd.Series(meta[column], dtype=object)
         if given.notna().any():
             wide[column] = given.where(given.notna(), wide[column])
-    quarantine = pd.DataFrame(
-        problems, columns=["row", "respondent_id", "column", "value", "reason"]
-    )
-    return wide, quarantine
+    return wide, quarantine_frame(problems)
