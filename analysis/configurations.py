@@ -61,9 +61,9 @@ def cluster_units(
     -------
     (assignments, selection)
         ``assignments``: ``business_unit``, ``cluster``; ``selection``: one row per k with
-        ``k``, ``calinski_harabasz``, ``silhouette``, ``stability_ari`` (mean adjusted Rand
-        of bootstrap re-clusterings with the full solution on the resampled units),
-        ``chosen``.
+        ``k``, ``calinski_harabasz``, ``silhouette``, ``chosen``, ``stability_ari`` (for
+        the chosen k: mean adjusted Rand of bootstrap re-clusterings with the full solution
+        on the resampled units).
 
     Notes
     -----
@@ -91,36 +91,46 @@ def cluster_units(
         raise ValueError("clustering needs at least 4 units")
     sd = x.std(axis=0, ddof=1)
     z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-    rng = np.random.default_rng(seed)
     rows, labels = [], {}
     for k in [k for k in k_range if 2 <= k < len(x)]:
         lab = _ward_kmeans(z, k, seed)
         if len(np.unique(lab)) < 2:
             continue
         labels[k] = lab
-        aris = []
-        for _ in range(n_boot):
-            idx = rng.choice(len(z), len(z), replace=True)
-            uniq = np.unique(idx)
-            if len(uniq) <= k:
-                continue
-            boot = _ward_kmeans(z[idx], k, seed)
-            first = {i: boot[np.flatnonzero(idx == i)[0]] for i in uniq}
-            aris.append(adjusted_rand_score(lab[uniq], [first[i] for i in uniq]))
         rows.append(
             {
                 "k": k,
                 "calinski_harabasz": calinski_harabasz_score(z, lab),
                 "silhouette": silhouette_score(z, lab),
-                "stability_ari": float(np.mean(aris)) if aris else np.nan,
             }
         )
     selection = pd.DataFrame(rows)
     rank = selection["calinski_harabasz"].rank() + selection["silhouette"].rank()
     best = int(selection.loc[rank.idxmax(), "k"])
     selection["chosen"] = selection["k"] == best
+    # Stability is reported for the chosen solution (bootstrapping every k would multiply
+    # the cost without changing the choice, which rests on the two indices).
+    selection["stability_ari"] = np.where(
+        selection["chosen"], _stability(z, labels[best], best, n_boot, seed), np.nan
+    )
     assignments = pd.DataFrame({"business_unit": data.index, "cluster": labels[best] + 1})
     return assignments.reset_index(drop=True), selection
+
+
+def _stability(z: np.ndarray, labels: np.ndarray, k: int, n_boot: int, seed: int) -> float:
+    """Mean adjusted Rand of bootstrap re-clusterings with the full solution, on the units
+    each resample contains."""
+    rng = np.random.default_rng(seed)
+    aris = []
+    for _ in range(n_boot):
+        idx = rng.choice(len(z), len(z), replace=True)
+        uniq = np.unique(idx)
+        if len(uniq) <= k:
+            continue
+        boot = _ward_kmeans(z[idx], k, seed)
+        first = {i: boot[np.flatnonzero(idx == i)[0]] for i in uniq}
+        aris.append(adjusted_rand_score(labels[uniq], [first[i] for i in uniq]))
+    return float(np.mean(aris)) if aris else np.nan
 
 
 def nearest_prototype(profiles: pd.DataFrame) -> pd.DataFrame:
