@@ -13,6 +13,7 @@ import typer
 
 from analysis import cli_notebooks as notebooks_commands
 from analysis import cli_run as run_commands
+from survey.cli import ingest as ingest_commands
 from survey.cli import instrument as instrument_commands
 from survey.cli import synth as synth_commands
 
@@ -42,6 +43,7 @@ def main(
 
 for module in (instrument_commands, synth_commands, run_commands, notebooks_commands):
     module.register(app)
+ingest_commands.register(app)
 
 
 def run() -> None:
