@@ -47,7 +47,7 @@ def ingest(
     user_map = load_mapping(mapping, instrument)
     sheet = None
     if fmt == "auto":
-        fmt, sheet = detect_format(path, instrument)
+        fmt, sheet = detect_format(path, instrument, set(user_map.columns))
     elif not path.exists():
         raise IngestError(f"{path}: no such file")
     try:

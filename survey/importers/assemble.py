@@ -135,9 +135,15 @@ def assemble(parsed: Parsed, instrument: Instrument, mapping: Mapping) -> Import
         if instrument.kind(item) == "multiple"
     }
     touched_multi: set[str] = set()
+    positions: dict[Target, list[int]] = {}
     for pos, target in parsed.targets.items():
+        positions.setdefault(target, []).append(pos)
+    for target, where in positions.items():
         col = target.column
-        cells = [row[pos] if pos < len(row) else "" for row in parsed.cells]
+        cells, clashes = _merge(parsed.cells, where)
+        for r in clashes:
+            shown = " | ".join(parsed.cells[r][p] for p in where if p < len(parsed.cells[r]))
+            problems.append((r, col, shown, f"answered twice for {col} (columns {where})"))
         if target.joined:
             _joined(instrument, col, cells, parsed.separator, labels, wide, problems)
             continue
@@ -167,6 +173,17 @@ def assemble(parsed: Parsed, instrument: Instrument, mapping: Mapping) -> Import
     for r, reason in parsed.excluded.items():
         problems.append((r, "(row)", "", reason))
     return _validate(parsed, wide, instrument, problems)
+
+
+def _merge(rows: list[list[str]], where: list[int]) -> tuple[list[str], list[int]]:
+    """One cell per row from several columns holding one item; rows answering twice."""
+    cells, clashes = [], []
+    for r, row in enumerate(rows):
+        filled = [row[p] for p in where if p < len(row) and row[p].strip()]
+        cells.append(filled[0] if filled else "")
+        if len(filled) > 1:
+            clashes.append(r)
+    return cells, clashes
 
 
 def _joined(instrument, code, cells, sep, labels, wide, problems) -> None:
@@ -245,7 +262,7 @@ def meta_from(
         except (ValueError, KeyError) as exc:
             out.append(default)
             if problems is not None:
-                problems.append((r, column, cell, str(exc).strip("'\"")))
+                problems.append((r, column, cell, str(exc.args[0]) if exc.args else repr(exc)))
     return out
 
 

@@ -18,9 +18,12 @@ def read_sheet(path: Path) -> Sheet:
     return read_delimited(path)
 
 
-def detect_format(path: Path, instrument: Instrument) -> tuple[str, Sheet | None]:
+def detect_format(
+    path: Path, instrument: Instrument, mapped: set[str] | None = None
+) -> tuple[str, Sheet | None]:
     """The format of ``path`` and, for tables, the sheet read on the way.
 
+    ``mapped`` are headers a mapping file names: a table they fit is read as generic CSV.
     Raises ``IngestError`` saying what was seen when no signature fits.
     """
     if not path.exists():
@@ -39,7 +42,8 @@ def detect_format(path: Path, instrument: Instrument) -> tuple[str, Sheet | None
         return "msforms", sheet
     ours = set(META_COLUMNS) | set(instrument.columns())
     heads = [c.strip() for c in rows[0]]
-    if sum(h in ours for h in heads) >= max(2, len(heads) // 2):
+    known = ours | (mapped or set())
+    if sum(h in known for h in heads) >= max(2, len(heads) // 2):
         return "csv", sheet
     how = f"{sheet.encoding}, separator {sheet.separator!r}" if sheet.separator else "xlsx"
     raise IngestError(

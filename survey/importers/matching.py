@@ -126,6 +126,10 @@ class TextIndex:
                         item.code
                     )
 
+        self._with_parts = {
+            i.code for i in ins.items if ins.kind(i) in {"constant_sum", "multiple"}
+        }
+
     def _add(self, text: str, target: Target, lang: str) -> None:
         key = normalise(text)
         self.texts[key].add(target)
@@ -168,6 +172,10 @@ class TextIndex:
             parts = self._part(self.prompts.get(q, set()), s)
             if parts:
                 return parts
+            if q not in self.prompts:  # a question we do not know: every item with that part
+                parts = self._part(self._with_parts, s)
+                if parts:
+                    return parts
             if s in self.texts:
                 found = {t for t in self.texts[s] if not t.joined}
                 codes = self.prompts.get(q)
@@ -194,8 +202,9 @@ def map_headers(
     """Position of each header -> its target; the headers left unmatched.
 
     ``by_code`` maps headers a tool builds from our codes to columns. A header that
-    matches several columns, or two headers that match one column, raise ``IngestError``
-    asking for a mapping file.
+    matches several columns raises ``IngestError`` asking for a mapping file. Several
+    headers may hold one column (a form with a section per department); the assembly
+    merges them and quarantines rows that answer in more than one.
     """
     index = TextIndex(instrument)
     codes = set(META_COLUMNS) | set(instrument.columns())
@@ -227,14 +236,6 @@ def map_headers(
             ambiguous.append(f"{header!r} could be {shown}")
         elif name:
             unmatched.append(header)
-    seen: dict[str, int] = {}
-    for pos, target in found.items():
-        if target.column in seen:
-            ambiguous.append(
-                f"{headers[seen[target.column]]!r} and {headers[pos]!r} both look like "
-                f"{target.column}"
-            )
-        seen[target.column] = pos
     if ambiguous:
         raise IngestError(
             "cannot tell which column is which: "

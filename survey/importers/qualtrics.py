@@ -23,6 +23,8 @@ NOT_RESPONSES = {
     "survey preview": "Qualtrics survey preview",
     "survey test": "Qualtrics test response",
     "spam": "Qualtrics spam",
+    "umfragevorschau": "Qualtrics survey preview",
+    "umfragetest": "Qualtrics test response",
 }
 
 

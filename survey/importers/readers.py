@@ -152,8 +152,9 @@ def parse_datetime(text: str) -> pd.Timestamp:
     s = re.sub(r"\s+(GMT|UTC|MEZ|MESZ|CET|CEST)([+-]\d+(:\d+)?)?$", "", text.strip())
     if not s:
         return pd.NaT
-    if re.fullmatch(r"\d{5}(\.\d+)?", s):
-        return pd.Timestamp(EXCEL_EPOCH + timedelta(days=float(s)), tz="UTC").round("s")
+    if re.fullmatch(r"\d{5}([.,]\d+)?", s):  # Excel serial day number, either decimal mark
+        days = float(s.replace(",", "."))
+        return pd.Timestamp(EXCEL_EPOCH + timedelta(days=days), tz="UTC").round("s")
     for fmt in _DATE_FORMATS:
         try:
             return pd.Timestamp(datetime.strptime(s, fmt), tz="UTC")
