@@ -26,6 +26,21 @@ def small_wide(instrument: Instrument, n: int = 12, seed: int = 0) -> pd.DataFra
     return generate(units=2, per_department=n // 4 or 1, seed=seed).responses
 
 
+def as_tools_keep_it(wide: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """What survives any tool: a multiple-choice item answered with no option ticked.
+
+    Qualtrics, LimeSurvey, Google and Microsoft Forms leave unticked boxes empty and
+    SurveyJS drops an empty selection, so "seen, ticked nothing" reads as "not answered".
+    """
+    out = wide.copy()
+    for item in instrument.items:
+        if instrument.kind(item) == "multiple":
+            cols = instrument.item_columns(item)
+            none_ticked = (out[cols] == 0).all(axis=1)
+            out.loc[none_ticked, cols] = np.nan
+    return out
+
+
 def answers_equal(got: pd.DataFrame, want: pd.DataFrame, instrument: Instrument, ids=True) -> None:
     """Item answers and context columns equal, row for row (ids too where the tool keeps them)."""
     cols = ANSWER_META + instrument.columns() + (["respondent_id"] if ids else [])
@@ -33,6 +48,14 @@ def answers_equal(got: pd.DataFrame, want: pd.DataFrame, instrument: Instrument,
     pd.testing.assert_frame_equal(
         got[cols].reset_index(drop=True), want[cols].reset_index(drop=True), check_dtype=False
     )
+
+
+FALLBACK_TIME = pd.Timestamp("2026-10-01 09:00:00", tz="UTC")
+
+
+def _time(r) -> pd.Timestamp:
+    """When the tool recorded the response (partial ones carry no submission time)."""
+    return FALLBACK_TIME if pd.isna(r["submitted_at"]) else r["submitted_at"]
 
 
 def _num(v: float) -> str:
@@ -125,7 +148,7 @@ def qualtrics_csv(wide, instrument, path, *, text=False, lang="en", legacy=False
     else:
         rows = [tags + [""], texts + [""], imports + [""]]
     for _, r in wide.iterrows():
-        when = r["submitted_at"].strftime("%Y-%m-%d %H:%M:%S")
+        when = _time(r).strftime("%Y-%m-%d %H:%M:%S")
         finished = "1" if r["status"] == "complete" else "0"
         answers = [g(r) for g in getters]
         if legacy:
@@ -148,7 +171,7 @@ def limesurvey_csv(wide, instrument, path, *, long=False, sep=";", underscore=Fa
     heads += [back[c].replace("[", "_").rstrip("]") if underscore else back[c] for c in targets]
     rows = [heads]
     for i, (_, r) in enumerate(wide.iterrows(), 1):
-        when = r["submitted_at"].strftime("%Y-%m-%d %H:%M:%S")
+        when = _time(r).strftime("%Y-%m-%d %H:%M:%S")
         done = r["status"] == "complete"
         row = [str(i), r["respondent_id"], when if done else "", "9" if done else "4",
                r["language"], "123", when, when, _num(r["duration_s"])]  # fmt: skip
@@ -218,7 +241,7 @@ def google_csv(wide, instrument, path, *, lang="en") -> Path:
     first = "Timestamp" if lang == "en" else "Zeitstempel"
     out = [[first, *heads]]
     for (_, r), row in zip(wide.iterrows(), rows, strict=True):
-        out.append([r["submitted_at"].strftime(stamp), *row])
+        out.append([_time(r).strftime(stamp), *row])
     return write_csv(path, out)
 
 
@@ -232,7 +255,7 @@ def msforms_xlsx(wide, instrument, path, *, lang="en") -> Path:
     sheet = book.active
     sheet.append(meta + heads)
     for (_, r), row in zip(wide.iterrows(), rows, strict=True):
-        end = r["submitted_at"].tz_convert(None).to_pydatetime()
+        end = _time(r).tz_convert(None).to_pydatetime()
         start = end - pd.Timedelta(seconds=r["duration_s"]).to_pytimedelta()
         sheet.append([r["respondent_id"], start, end, "anonymous", "", *row])
     book.save(path)
@@ -242,7 +265,8 @@ def msforms_xlsx(wide, instrument, path, *, lang="en") -> Path:
 def surveyjs_json(wide, instrument, path, *, lines=False) -> Path:
     results = []
     for _, r in wide.iterrows():
-        res: dict = {"respondent_id": r["respondent_id"], "language": r["language"]}
+        # SurveyJS leaves metadata to the host application; ours stores these keys.
+        res: dict = {"respondent_id": r["respondent_id"], "language": r["language"], "status": r["status"]}
         for q in instrument.context:
             if r[q.column]:
                 res[q.column] = r[q.column]
