@@ -80,9 +80,11 @@ def excel_safe(wide: pd.DataFrame) -> pd.DataFrame:
     out = wide.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: f"'{v}" if isinstance(v, str) and FORMULA.match(v) else v
-            ).astype(out[col].dtype)
+            out[col] = (
+                out[col]
+                .map(lambda v: f"'{v}" if isinstance(v, str) and FORMULA.match(v) else v)
+                .astype(out[col].dtype)
+            )
     return out
 
 
@@ -132,9 +134,7 @@ def _write_labelled(wide, path: Path, fmt: str, instrument: Instrument | None, l
     names = [variable.get(c, c) for c in data.columns]
     value_labels = {c: v for c, v in values.items() if c in data.columns}
     if fmt == "spss":
-        pyreadstat.write_sav(
-            data, path, column_labels=names, variable_value_labels=value_labels
-        )
+        pyreadstat.write_sav(data, path, column_labels=names, variable_value_labels=value_labels)
     else:
         names = [n[:STATA_LABEL_LENGTH] for n in names]
         # Stata labels integer values only; codes are whole numbers already.

@@ -87,7 +87,10 @@ def _context_label(instrument, column, key, lang) -> str:
 def write_csv(path: Path, rows, sep=",", encoding="utf-8", quote_all=False) -> Path:
     buf = io.StringIO()
     writer = csv.writer(
-        buf, delimiter=sep, lineterminator="\r\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+        buf,
+        delimiter=sep,
+        lineterminator="\r\n",
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
     )
     writer.writerows(rows)
     path.write_bytes(buf.getvalue().encode(encoding))
@@ -136,7 +139,9 @@ def qualtrics_csv(wide, instrument, path, *, text=False, lang="en", legacy=False
             texts.append(q_text)
             imports.append(json.dumps({"ImportId": f"QID_{item.code}"}))
             if text or kind in {"percent", "text"}:
-                getters.append(lambda r, c=item.code: _label(instrument, c, r[c], lang, r["department"]))
+                getters.append(
+                    lambda r, c=item.code: _label(instrument, c, r[c], lang, r["department"])
+                )
             else:
                 back = {v: str(k) for k, v in choice_recodes(instrument, item).items()}
                 getters.append(lambda r, c=item.code, b=back: "" if np.isnan(r[c]) else b[r[c]])
@@ -146,13 +151,24 @@ def qualtrics_csv(wide, instrument, path, *, text=False, lang="en", legacy=False
                        "EmailAddress", "IPAddress", "Status", "StartDate", "EndDate", "Finished"]  # fmt: skip
         rows = [[f"V{i}" for i in range(1, 11)] + tags[n_meta:], legacy_meta + texts[n_meta:]]
     else:
-        rows = [tags + [""], texts + [""], imports + [""]]
+        rows = [[*tags, ""], [*texts, ""], [*imports, ""]]
     for _, r in wide.iterrows():
         when = _time(r).strftime("%Y-%m-%d %H:%M:%S")
         finished = "1" if r["status"] == "complete" else "0"
         answers = [g(r) for g in getters]
         if legacy:
-            lead = [r["respondent_id"], "Default", "Anonymous", "", "", "", "0", when, when, finished]
+            lead = [
+                r["respondent_id"],
+                "Default",
+                "Anonymous",
+                "",
+                "",
+                "",
+                "0",
+                when,
+                when,
+                finished,
+            ]
             rows.append(lead + answers)
         else:
             lead = [when, when, "0", "100" if finished == "1" else "60", _num(r["duration_s"]),
@@ -227,7 +243,9 @@ def _form_rows(wide, instrument, lang, sep) -> tuple[list[str], list[list[str]]]
         for key in heads:
             item = instrument.item_map.get(key) or instrument.column_map[key]
             if key in instrument.item_map and instrument.kind(item) == "multiple":
-                chosen = [o.label[lang] for o in instrument.options(item) if r[f"{key}_{o.code}"] == 1]
+                chosen = [
+                    o.label[lang] for o in instrument.options(item) if r[f"{key}_{o.code}"] == 1
+                ]
                 row.append(sep.join(chosen) + (sep.strip() if sep == ";" and chosen else ""))
             else:
                 row.append(_label(instrument, key, r[key], lang, "marketing"))
@@ -266,7 +284,11 @@ def surveyjs_json(wide, instrument, path, *, lines=False) -> Path:
     results = []
     for _, r in wide.iterrows():
         # SurveyJS leaves metadata to the host application; ours stores these keys.
-        res: dict = {"respondent_id": r["respondent_id"], "language": r["language"], "status": r["status"]}
+        res: dict = {
+            "respondent_id": r["respondent_id"],
+            "language": r["language"],
+            "status": r["status"],
+        }
         for q in instrument.context:
             if r[q.column]:
                 res[q.column] = r[q.column]
@@ -276,7 +298,11 @@ def surveyjs_json(wide, instrument, path, *, lines=False) -> Path:
                 cols = instrument.item_columns(item)
                 if kind == "multiple":
                     if not np.isnan(r[cols[0]]):
-                        res[item.code] = [o.code for o in instrument.options(item) if r[f"{item.code}_{o.code}"] == 1]
+                        res[item.code] = [
+                            o.code
+                            for o in instrument.options(item)
+                            if r[f"{item.code}_{o.code}"] == 1
+                        ]
                 elif kind == "constant_sum":
                     parts = {p.code: r[f"{item.code}_{p.code}"] for p in item.parts}
                     if not any(math.isnan(v) for v in parts.values()):

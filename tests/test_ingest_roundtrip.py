@@ -6,9 +6,9 @@ import csv
 import json
 import re
 
+import ingest_helpers as helpers
 import pytest
 
-import ingest_helpers as helpers
 from survey import load_instrument
 from survey.exporters import export_instrument
 from survey.importers import ingest
@@ -85,16 +85,23 @@ def test_limesurvey_export_codes_are_the_import_headings(tmp_path, instrument):
 def test_qualtrics_export_tags_are_the_import_columns(tmp_path, instrument):
     path = export_instrument(instrument, "qualtrics", tmp_path / "q.txt", ("en",))[0]
     tags = re.findall(r"^\[\[ID:(\w+)\]\]$", path.read_text(encoding="utf-8"), flags=re.M)
-    assert tags == [q.column.upper() for q in instrument.context] + [i.code for i in instrument.items]
+    assert tags == [q.column.upper() for q in instrument.context] + [
+        i.code for i in instrument.items
+    ]
 
 
 def test_surveyjs_form_names_are_the_result_keys(tmp_path, instrument, diagnostic):
     form_path = export_instrument(instrument, "surveyjs", tmp_path / "f.json", ("de", "en"))[0]
     form = json.loads(form_path.read_text(encoding="utf-8"))
-    names = {
-        el["name"] for page in form["pages"] for el in page["elements"]
-    } | {row["value"] for page in form["pages"] for el in page["elements"] for row in el.get("rows", [])}
-    results = json.loads(helpers.surveyjs_json(diagnostic, instrument, tmp_path / "r.json").read_text())
+    names = {el["name"] for page in form["pages"] for el in page["elements"]} | {
+        row["value"]
+        for page in form["pages"]
+        for el in page["elements"]
+        for row in el.get("rows", [])
+    }
+    results = json.loads(
+        helpers.surveyjs_json(diagnostic, instrument, tmp_path / "r.json").read_text()
+    )
     keys = {k for r in results for k, v in r.items()} | {
         k for r in results for v in r.values() if isinstance(v, dict) for k in v
     }

@@ -31,9 +31,7 @@ def export(
         ..., "--format", help="limesurvey (.txt), surveyjs (.json), qualtrics (.txt), print."
     ),
     lang: str = typer.Option("de,en", "--lang", help="Languages, comma-separated: de, en."),
-    output: Path = typer.Option(
-        ..., "--output", "-o", help="File to write; print: .html or .pdf."
-    ),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write; print: .html or .pdf."),
     instrument: Path = typer.Option(None, "--instrument", help="Instrument YAML."),
 ) -> None:
     """Export the instrument to a survey tool or as a printable questionnaire."""

@@ -16,6 +16,13 @@ from survey.importers.matching import Mapping, map_headers
 from survey.importers.readers import IngestError, Sheet, parse_datetime, parse_number
 from survey.instrument import Instrument
 
+META = {
+    "StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
+    "Finished", "RecordedDate", "ResponseId", "ResponseID", "RecipientLastName",
+    "RecipientFirstName", "RecipientEmail", "ExternalReference", "ExternalDataReference",
+    "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage",
+    "StartTime", "EndTime", "Name", "EmailAddress", "ResponseSet", "Q_RecaptchaScore",
+}  # fmt: skip
 NOT_RESPONSES = {
     "1": "Qualtrics survey preview",
     "2": "Qualtrics test response",
@@ -75,12 +82,7 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
     headers = [
         t if (t in by_code or t in mapping.columns) else texts[i] for i, t in enumerate(tags)
     ]
-    meta_names = {"StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
-                  "Finished", "RecordedDate", "ResponseId", "ResponseID", "RecipientLastName",
-                  "RecipientFirstName", "RecipientEmail", "ExternalReference", "ExternalDataReference",
-                  "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage",
-                  "StartTime", "EndTime", "Name", "EmailAddress", "IPAddress", "Q_RecaptchaScore"}  # fmt: skip
-    headers = ["" if tags[i] in meta_names else h for i, h in enumerate(headers)]
+    headers = ["" if tags[i] in META else h for i, h in enumerate(headers)]
     targets, unmatched = map_headers(headers, instrument, mapping, by_code)
     recodes = {
         item.code: {str(n): code for n, code in choice_recodes(instrument, item).items()}
