@@ -13,6 +13,7 @@ import typer
 
 from analysis import cli_notebooks as notebooks_commands
 from analysis import cli_run as run_commands
+from survey.cli import export as export_commands
 from survey.cli import ingest as ingest_commands
 from survey.cli import instrument as instrument_commands
 from survey.cli import synth as synth_commands
@@ -41,9 +42,15 @@ def main(
     STATE.update(debug=debug, verbose=verbose, quiet=quiet)
 
 
-for module in (instrument_commands, synth_commands, run_commands, notebooks_commands):
+for module in (
+    instrument_commands,
+    synth_commands,
+    export_commands,
+    ingest_commands,
+    run_commands,
+    notebooks_commands,
+):
     module.register(app)
-ingest_commands.register(app)
 
 
 def run() -> None:

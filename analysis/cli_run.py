@@ -29,7 +29,8 @@ def _analyse_and_write(
     """The full chain with a progress bar; returns the files written."""
     from rich.progress import Progress
 
-    from analysis.brief.compose import make_brief
+    from analysis.brief.compose import findings_table, make_brief
+    from analysis.findings import find_findings
     from analysis.pipeline import run_analysis, write_tables
     from survey import load_instrument
     from survey.tables import read_table
@@ -44,6 +45,9 @@ def _analyse_and_write(
         progress.advance(task)
         progress.update(task, description="writing tables")
         written += write_tables(results, output / "tables")
+        findings = output / "tables" / "findings.csv"
+        findings_table(find_findings(results, ins)).to_csv(findings, index=False)
+        written.append(findings)
         progress.advance(task)
         for lang in langs:
             progress.update(task, description=f"writing the brief ({lang})")

@@ -66,12 +66,12 @@ def _family(a: np.ndarray, b: np.ndarray, tests: np.ndarray, top2: list) -> dict
         "mean_sales": db["mean"],
         "sd_marketing": da["sd"],
         "sd_sales": db["sd"],
-        "median_marketing": da["median"],
-        "median_sales": db["median"],
     }
     res.update(twosample.welch(da, db))
     res.update(twosample.hedges_g(da, db))
-    res.update(twosample.mann_whitney(a, b))
+    mwu = twosample.mann_whitney(a, b)
+    res["median_marketing"], res["median_sales"] = mwu.pop("median_a"), mwu.pop("median_b")
+    res.update(mwu)
     for side, d in (("marketing", da), ("sales", db)):
         low, high = twosample.mean_ci(d)
         res[f"ci_low_{side}"], res[f"ci_high_{side}"] = low, high
@@ -109,6 +109,7 @@ def perception_gaps(
     padjust: str = "holm",
     threshold: int = 5,
     min_answered: float = 0.5,
+    scores: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Marketing versus sales on every item and every scale.
 
@@ -127,6 +128,9 @@ def perception_gaps(
         reported without statistics (``suppressed`` True).
     min_answered : float
         Passed to :func:`analysis.scoring.score_scales` for the scale rows.
+    scores : DataFrame, optional
+        Output of :func:`analysis.scoring.score_scales` for ``responses``, to avoid scoring
+        twice.
 
     Returns
     -------
@@ -177,7 +181,8 @@ def perception_gaps(
     items = variables[variables["level"] == "item"]
     values = responses[items["code"].tolist()].to_numpy(dtype="float64", copy=True)
     values[values == instrument.dont_know.code] = np.nan
-    scores = score_scales(responses, instrument, min_answered=min_answered)
+    if scores is None:
+        scores = score_scales(responses, instrument, min_answered=min_answered)
     scale_codes = [s.code for s in instrument.scales]
     scale_values = scores["index"].to_numpy().reshape(len(scale_codes), len(responses)).T
     matrix = np.hstack([values, scale_values])
@@ -297,7 +302,7 @@ def mirror_gaps(
     }
     stats_.update(twosample.welch(da, db))
     stats_.update(twosample.hedges_g(da, db))
-    stats_["p_mwu"] = twosample.mann_whitney(a, b)["p_mwu"]
+    stats_["p_mwu"] = twosample.mann_whitney(a, b)["p_mwu"]  # medians unused here
     out = pd.concat([out, pd.DataFrame(stats_)], axis=1)
     small = (out["n_self"] < threshold) | (out["n_other"] < threshold)
     out["suppressed"] = small

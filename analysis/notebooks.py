@@ -28,7 +28,6 @@ def run_notebooks(
     lang: str = "en",
     threshold: int = 5,
     notebooks: list[Path] | None = None,
-    progress: object | None = None,
 ) -> list[tuple[Path, Path]]:
     """Execute every notebook into ``out_dir`` and render it to HTML.
 
@@ -65,8 +64,6 @@ def run_notebooks(
         body, _ = HTMLExporter().from_notebook_node(nbformat.read(target, as_version=4))
         html = target.with_suffix(".html")
         html.write_text(body, encoding="utf-8")
-        if progress is not None:
-            progress(nb.name)
         return target, html
 
     # Each notebook runs in its own kernel process: two at a time use both cores.

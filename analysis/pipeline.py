@@ -129,7 +129,9 @@ def run_analysis(
         quarantine=checked.quarantine,
         scores=scores,
         reliability=reliability_table(valid, instrument),
-        gaps=perception_gaps(valid, instrument, padjust=padjust, threshold=threshold),
+        gaps=perception_gaps(
+            valid, instrument, padjust=padjust, threshold=threshold, scores=scores
+        ),
         mirror=mirror_gaps(valid, instrument, padjust=padjust, threshold=threshold),
         agreement=agreement_table(scores, threshold),
         profiles=profiles,

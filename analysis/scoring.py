@@ -10,6 +10,18 @@ from survey.instrument import Instrument
 SCORE_ID_COLUMNS = ("respondent_id", "department", "business_unit")
 
 
+def _keyed(
+    responses: pd.DataFrame, instrument: Instrument, cols: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Item values with "don't know" as NaN and reverse items recoded, and their ranges."""
+    keyed = responses[cols].to_numpy(dtype="float64", copy=True)
+    keyed[keyed == instrument.dont_know.code] = np.nan
+    ranges = np.array([instrument.value_range(c) for c in cols], dtype="float64")
+    reverse = np.array([instrument.column_map[c].reverse for c in cols])
+    keyed[:, reverse] = ranges[reverse, 0] + ranges[reverse, 1] - keyed[:, reverse]
+    return keyed, ranges
+
+
 def keyed_items(responses: pd.DataFrame, instrument: Instrument, scale: str) -> pd.DataFrame:
     """The scale's item columns with "don't know" as NaN and reverse items recoded.
 
@@ -26,14 +38,8 @@ def keyed_items(responses: pd.DataFrame, instrument: Instrument, scale: str) -> 
     [6.0, 6.0]
     """
     cols = instrument.scale_columns(scale)
-    values = responses[cols].astype("float64")
-    values = values.mask(values == instrument.dont_know.code)
-    for col in cols:
-        item = instrument.column_map[col]
-        if item.reverse:
-            low, high = instrument.value_range(item)
-            values[col] = low + high - values[col]
-    return values
+    keyed, _ = _keyed(responses, instrument, cols)
+    return pd.DataFrame(keyed, columns=cols, index=responses.index)
 
 
 def score_scales(
@@ -60,10 +66,10 @@ def score_scales(
     Returns
     -------
     DataFrame
-        Tidy, one row per respondent and scale: ``respondent_id, department,
-        business_unit, scale, dimension, mean`` (raw mean of the keyed items on their own
-        response range), ``index`` (percent of maximum possible, 0-100), ``n_answered``,
-        ``n_items``.
+        Tidy, one row per respondent and scale (id columns categorical):
+        ``respondent_id, department, business_unit, scale, dimension, mean`` (raw mean
+        of the keyed items on their own response range), ``index`` (percent of maximum
+        possible, 0-100), ``n_answered``, ``n_items``.
 
     Notes
     -----
@@ -94,25 +100,41 @@ def score_scales(
     unknown = [c for c in codes if c not in instrument.scale_map]
     if unknown:
         raise ValueError(f"unknown scale(s) {unknown}")
-    ids = responses[list(SCORE_ID_COLUMNS)].reset_index(drop=True)
+    n = len(responses)
     frames = []
     for code in codes:
-        keyed = keyed_items(responses, instrument, code).to_numpy(dtype="float64")
-        ranges = np.array([instrument.value_range(c) for c in instrument.scale_columns(code)])
+        cols = instrument.scale_columns(code)
+        keyed, ranges = _keyed(responses, instrument, cols)
         pomp = (keyed - ranges[:, 0]) / (ranges[:, 1] - ranges[:, 0]) * 100.0
         answered = (~np.isnan(keyed)).sum(axis=1)
         enough = answered >= min_answered * keyed.shape[1]
-        mean = np.where(enough, _rowmean(keyed), np.nan)
-        index = np.where(enough, _rowmean(pomp), np.nan)
-        frame = ids.copy()
-        frame["scale"] = code
-        frame["dimension"] = instrument.scale_map[code].dimension
-        frame["mean"] = mean
-        frame["index"] = index
-        frame["n_answered"] = answered
-        frame["n_items"] = keyed.shape[1]
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+        frames.append(
+            (
+                code,
+                np.where(enough, _rowmean(keyed), np.nan),
+                np.where(enough, _rowmean(pomp), np.nan),
+                answered,
+                len(cols),
+            )
+        )
+    # One frame for all scales at once: per-scale frames would copy the ids every time.
+    # Ids repeat once per scale: categorical columns keep that cheap for big diagnostics.
+    k = len(frames)
+    out = pd.DataFrame(
+        {
+            c: pd.Categorical.from_codes(np.tile(codes, k), categories)
+            for c in SCORE_ID_COLUMNS
+            for codes, categories in [pd.factorize(responses[c], use_na_sentinel=False)]
+        }
+    )
+    out["scale"] = pd.Categorical.from_codes(np.repeat(np.arange(k), n), [f[0] for f in frames])
+    dims = [instrument.scale_map[f[0]].dimension for f in frames]
+    out["dimension"] = pd.Categorical(np.repeat(dims, n))
+    out["mean"] = np.concatenate([f[1] for f in frames])
+    out["index"] = np.concatenate([f[2] for f in frames])
+    out["n_answered"] = np.concatenate([f[3] for f in frames])
+    out["n_items"] = np.repeat([f[4] for f in frames], n)
+    return out
 
 
 def _rowmean(values: np.ndarray) -> np.ndarray:

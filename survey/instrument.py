@@ -73,6 +73,12 @@ class Part(_Model):
     label: Text
 
 
+def _check_order(options: tuple[Option, ...]) -> None:
+    codes = [o.code for o in options]
+    if codes != sorted(set(codes)):
+        raise ValueError(f"options out of order or repeated: {codes}")
+
+
 class ResponseType(_Model):
     """A response format shared by items, e.g. a 7-point agreement scale."""
 
@@ -85,9 +91,7 @@ class ResponseType(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> ResponseType:
-        codes = [o.code for o in self.options]
-        if codes != sorted(set(codes)):
-            raise ValueError(f"options out of order or repeated: {codes}")
+        _check_order(self.options)
         if self.kind in {"percent", "constant_sum"} and (self.min is None or self.max is None):
             raise ValueError(f"a {self.kind} response type needs min and max")
         if self.kind == "constant_sum" and self.total is None:
@@ -117,9 +121,7 @@ class Item(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Item:
-        codes = [o.code for o in self.options]
-        if codes != sorted(set(codes)):
-            raise ValueError(f"options out of order or repeated: {codes}")
+        _check_order(self.options)
         if (self.mirror_of is None) != (self.perspective == "neutral"):
             raise ValueError("a self/other item needs mirror_of; a neutral item must not have it")
         return self

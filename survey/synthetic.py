@@ -14,7 +14,7 @@ Everything is vectorised over respondents: a million respondents take seconds.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -532,8 +532,3 @@ def write_diagnostic(diag: Diagnostic, path: str | Path) -> tuple[Path, Path]:
     truth = truth_path(path)
     truth.write_text(json.dumps(diag.truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return table, truth
-
-
-def scenario_with(name: str, **changes: object) -> Scenario:
-    """A named scenario with some fields changed, e.g. ``scenario_with("clean", unit_sd=2)``."""
-    return replace(SCENARIOS[name], **changes)

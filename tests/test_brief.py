@@ -36,7 +36,7 @@ def default_results(instrument):
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_brief_shows_the_planted_findings(tmp_path, instrument, default_results, lang):
-    html, pdf = make_brief(default_results, instrument, tmp_path, lang=lang, company="Muster AG")
+    _, pdf = make_brief(default_results, instrument, tmp_path, lang=lang, company="Muster AG")
     assert 2 <= _pages(pdf) <= 4
     text = _text(pdf)
     planted = {
@@ -93,7 +93,7 @@ def test_a_unit_below_the_threshold_never_shows(tmp_path, instrument):
     res = run_analysis(diag.responses, instrument)
     assert "unit_07" not in set(res.profiles["business_unit"])
     for lang in ("de", "en"):
-        html, pdf = make_brief(res, instrument, tmp_path / lang, lang=lang)
+        _, pdf = make_brief(res, instrument, tmp_path / lang, lang=lang)
         text = _text(pdf)
         listed = re.findall(r"unit_\d+", text)
         # the suppressed units are named only in the method section's suppression note

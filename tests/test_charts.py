@@ -53,7 +53,8 @@ def test_likert_bars_are_centred_on_neutral(shares):
     )
     assert first["left"].min() == pytest.approx(-disagree)
     assert len(ax.patches) == 7 * 4
-    assert [t.get_text() for t in ax.get_yticklabels()][0] == "LEA_QUALITY – Marketing"
+    first_label = ax.get_yticklabels()[0].get_text()
+    assert first_label == "LEA_QUALITY – Marketing"
 
 
 def test_gap_dumbbell_sorted_by_effect_and_marks_significance(shares, instrument):

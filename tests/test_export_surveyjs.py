@@ -11,10 +11,10 @@ import pytest
 
 from survey import load_instrument
 from survey.exporters import export_instrument
-from survey.exporters.surveyjs import form
+from survey.exporters.surveyjs import surveyjs_form
 
 SURVEY_CORE = "survey-core@2.5.43"  # pinned; survey-js-ui must use the same version
-NODE_DIR = Path(__file__).parent / ".node_modules"  # git-ignored cache, installed once
+NODE_DIR = Path(__file__).parent / ".node_cache"  # git-ignored cache, installed once
 
 SCRIPT = r"""
 const { Model } = require("survey-core");
@@ -80,7 +80,7 @@ def test_form_loads_into_survey_core_with_every_item(tmp_path, node_survey_core)
 
 
 def test_one_language_gives_plain_strings():
-    f = form(load_instrument(), ("en",))
+    f = surveyjs_form(load_instrument(), ("en",))
     assert f["title"] == "How marketing and sales work together"
     matrix = next(el for p in f["pages"] for el in p["elements"] if el["type"] == "matrix")
     assert all(isinstance(c["text"], str) for c in matrix["columns"])

@@ -174,3 +174,13 @@ def test_p_adjustment_matches_statsmodels(ours, theirs):
     assert twosample.adjust_p(p, ours) == pytest.approx(
         multipletests(p, method=theirs)[1], abs=1e-12
     )
+
+
+def test_medians_from_counts_match_numpy():
+    rng = np.random.default_rng(0)
+    a = rng.integers(1, 8, (101, 3)).astype(float)
+    a[5, 0] = np.nan
+    b = rng.normal(size=(50, 3))
+    res = twosample.mann_whitney(a, b)
+    assert res["median_a"] == pytest.approx(np.nanmedian(a, axis=0))
+    assert res["median_b"] == pytest.approx(np.median(b, axis=0))

@@ -104,7 +104,7 @@ def test_omega_uses_factor_correlations_for_communalities():
     # With correlated factors, communalities from the pattern alone are too small; omega
     # total must equal the model's true value, which needs Phi.
     first = np.full(9, 0.7)
-    corr, load = _higher_order(first, np.array([0.9, 0.9, 0.9]))
+    corr, _ = _higher_order(first, np.array([0.9, 0.9, 0.9]))
     res = omega(corr).iloc[0]
     vt = corr.to_numpy().sum()
     assert res["omega_total"] == pytest.approx(1 - 9 * (1 - 0.49) / vt, abs=2e-3)

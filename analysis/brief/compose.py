@@ -18,11 +18,11 @@ from babel.dates import format_date
 
 from analysis import charts
 from analysis.brief.render import HERE, data_uri, texts_for
-from analysis.findings import Finding, find_findings
+from analysis.findings import Finding, find_findings, finding_rules
 from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_percent
 from analysis.pipeline import Results
 from survey.instrument import Instrument
-from survey.prototypes import DIMENSIONS, load_prototypes
+from survey.prototypes import load_prototypes
 from survey.quality import quality_flags
 
 MAX_RECOMMENDATIONS = 5
@@ -102,8 +102,6 @@ def _figures(results: Results, instrument: Instrument, lang: str, out: Path) -> 
             (results.mirror["construct"] == construct) & ~results.mirror["suppressed"]
         ]
         if len(part) == 2:
-            from analysis.findings import finding_rules
-
             name = finding_rules()["constructs"][construct][lang]
             ax = charts.plot_mirror(part, construct=construct, title=name, lang=lang)
             alt = "; ".join(
@@ -281,7 +279,6 @@ def compose_brief(
         ],
         "untriggered": untriggered,
         "method": _method(results, instrument, lang, invited or {}),
-        "dimensions": list(DIMENSIONS),
     }
 
 

@@ -40,9 +40,14 @@ def export_instrument(
 
         return write_qualtrics(instrument, path, langs)
     if fmt == "print":
-        from survey.exporters.printable import write_printable
+        from survey.exporters.printable import write_questionnaire
 
-        return write_printable(instrument, path, langs)
+        # HTML and PDF per language (q.html, or q_de.html and q_en.html), both departments.
+        out: list[Path] = []
+        for lang in langs:
+            target = path if len(langs) == 1 else path.with_name(f"{path.stem}_{lang}{path.suffix}")
+            out += write_questionnaire(instrument, target, lang)
+        return out
     raise ValueError(f"unknown export format {fmt!r}; use one of {EXPORT_FORMATS}")
 
 

@@ -28,8 +28,10 @@ def blocks(instrument: Instrument) -> list[Block]:
     --------
     >>> from survey import load_instrument
     >>> bl = blocks(load_instrument())
-    >>> bl[0].code, [i.code for i in bl[0].items]
-    ('B01', ['INF_MEET_FREQ', 'INF_EXCHANGE_FREQ'])
+    >>> bl[3].code, [i.code for i in bl[3].items], bl[3].matrix
+    ('B04', ['INF_TIMELY', 'INF_USEFUL', 'INF_FIELD_FEEDBACK'], True)
+    >>> bl[2].code, [i.code for i in bl[2].items], bl[2].matrix
+    ('B03', ['INF_CHANNEL'], False)
     """
     groups: list[list[Item]] = []
     for item in instrument.items:

@@ -100,7 +100,7 @@ def answer_values(instrument: Instrument, column: str) -> dict[str, object]:
     item = instrument.column_map[column]
     kind = instrument.kind(item)
     if kind == "multiple":
-        return {"Y": 1.0, "": 0.0}
+        return {"Y": 1.0, "N": 0.0}
     return {answer_code(instrument, o.code): float(o.code) for o in choices(instrument, item)}
 
 

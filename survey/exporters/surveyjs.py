@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from survey.exporters.layout import block_prompt, blocks, choices, department_dependent
-from survey.instrument import Instrument, Item, Language, Text
+from survey.instrument import LANGUAGES, Instrument, Item, Language, Text
 
 ASKED = "{department} notempty"
 
@@ -98,13 +98,13 @@ def _element(instrument: Instrument, item: Item, langs) -> dict:
     return el
 
 
-def form(instrument: Instrument, langs: tuple[Language, ...]) -> dict:
+def surveyjs_form(instrument: Instrument, langs: tuple[Language, ...] = LANGUAGES) -> dict:
     """The SurveyJS form as a dict.
 
     Examples
     --------
     >>> from survey import load_instrument
-    >>> f = form(load_instrument(), ("de", "en"))
+    >>> f = surveyjs_form(load_instrument(), ("de", "en"))
     >>> f["locale"], f["pages"][0]["elements"][0]["name"]
     ('de', 'department')
     """
@@ -153,8 +153,12 @@ def form(instrument: Instrument, langs: tuple[Language, ...]) -> dict:
     }
 
 
-def write_surveyjs(instrument: Instrument, path: Path, langs: tuple[Language, ...]) -> Path:
+def write_surveyjs(
+    instrument: Instrument, path: str | Path, langs: tuple[Language, ...] = LANGUAGES
+) -> Path:
+    path = Path(path)
     path.write_text(
-        json.dumps(form(instrument, langs), ensure_ascii=False, indent=1), encoding="utf-8"
+        json.dumps(surveyjs_form(instrument, langs), ensure_ascii=False, indent=1),
+        encoding="utf-8",
     )
     return path

@@ -159,7 +159,8 @@ def assemble(parsed: Parsed, instrument: Instrument, mapping: Mapping) -> Import
                 out.append(None)
         if col in multi_of:
             touched_multi.add(multi_of[col])
-            out = [1.0 if (v not in (None, 0, 0.0, "0")) else None for v in out]
+            # ticked 1; explicitly unticked 0; empty stays unknown until the item is seen
+            out = [None if v is None else float(v != 0) for v in out]
         if wide[col].dtype == "float64":
             wide[col] = np.array([np.nan if v is None else float(v) for v in out])
         else:

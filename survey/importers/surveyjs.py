@@ -50,9 +50,14 @@ def _flatten(result: dict, instrument: Instrument) -> dict[str, str]:
                 flat |= {f"{key}_{part}": _s(v) for part, v in value.items()}
             else:  # matrix block: rows are item codes
                 flat |= {row: _s(v) for row, v in value.items()}
+        elif isinstance(value, list) and key in instrument.item_map:
+            # a checkbox answer: ticked options 1, the others 0 (an empty list: all 0)
+            chosen = {_s(v) for v in value}
+            options = [str(o.code) for o in instrument.options(key)]
+            flat |= {f"{key}_{o}": "1" if o in chosen else "0" for o in options}
+            flat |= {f"{key}_{v}": "1" for v in chosen - set(options)}  # unknown: quarantined
         elif isinstance(value, list):
             flat |= {f"{key}_{_s(v)}": "1" for v in value}
-            flat.setdefault(f"{key}_answered", "1")
         else:
             flat[key] = _s(value)
     return flat
@@ -71,15 +76,12 @@ def parse(path: Path, instrument: Instrument, mapping: Mapping) -> Parsed:
     flats = [_flatten(r, instrument) for r in results]
     columns = [*dict.fromkeys(c for f in flats for c in f)]
     known = set(instrument.columns()) | {q.column for q in instrument.context}
-    multi = {i.code for i in instrument.items if instrument.kind(i) == "multiple"}
     targets: dict[int, Target] = {}
     unmatched = []
     for pos, col in enumerate(columns):
         target = mapping.columns.get(col, col)
         if target in known:
             targets[pos] = Target(target)
-        elif col.endswith("_answered") and col[: -len("_answered")] in multi:
-            continue
         elif col not in HOST_KEYS:
             unmatched.append(col)
     cells = [[f.get(c, "") for c in columns] for f in flats]
