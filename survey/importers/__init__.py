@@ -26,15 +26,23 @@ def ingest(
 
     Examples
     --------
+    A Google Forms export in German: question texts as headers, labels as answers.
+
     >>> import tempfile, pathlib
     >>> from survey import load_instrument
     >>> ins = load_instrument()
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "form.csv"
     >>> _ = path.write_text(
     ...     "Zeitstempel,In welchem Bereich arbeiten Sie?,"
-    ...     "Zu welcher Geschäftseinheit gehören Sie?,Welche Schulnote geben Sie ...?\\n"
-    ...     "22.11.2026 10:00:00,Vertrieb,Nord,2\\n", encoding="utf-8")
-    >>> result = ingest(path, ins)  # doctest: +SKIP
+    ...     "Zu welcher Geschäftseinheit gehören Sie?,"
+    ...     "Welche Schulnote geben Sie insgesamt der Zusammenarbeit von Marketing und Vertrieb?\\n"
+    ...     "22.11.2026 10:00:00,Vertrieb,Nord,2 – gut\\n"
+    ...     "22.11.2026 11:30:00,Marketing,Nord,sehr gut\\n", encoding="utf-8")
+    >>> result = ingest(path, ins)
+    >>> result.table[["department", "OUT_GRADE"]].to_numpy().tolist()
+    [['sales', 2.0]]
+    >>> result.quarantine[["row", "column", "value"]].to_numpy().tolist()
+    [[3, 'OUT_GRADE', 'sehr gut']]
     """
     from survey.importers import limesurvey, qualtrics, surveyjs, tabular
     from survey.importers.assemble import assemble

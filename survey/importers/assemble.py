@@ -57,25 +57,27 @@ class ImportResult:
 def split_joined(cell: str, labels: dict[str, object], sep: str) -> list[object] | None:
     """Codes of a joined multiple-choice cell; None if a piece is no known label.
 
-    Labels may contain the separator themselves (``Team, Gruppe``), so the cell is
-    consumed label by label, longest first, rather than split blindly.
+    Labels may contain the separator themselves (``Team, Gruppe``), so pieces are joined
+    back greedily, longest run first, until they form a known label.
+
+    Examples
+    --------
+    >>> split_joined("a, b, c", {"a": 1, "b c": 2}, ",")
+    [1, 2]
     """
-    rest = cell
+    pieces = [p for p in cell.split(sep.strip() or sep)]
     found: list[object] = []
-    ordered = sorted(labels, key=len, reverse=True)
-    while rest.strip().strip(sep).strip():
-        rest = rest.strip().lstrip(sep).strip()
-        for label in ordered:
-            for n in range(len(rest), 0, -1):
-                if normalise(rest[:n]) == label and (
-                    n == len(rest) or rest[n:].lstrip().startswith(sep)
-                ):
-                    found.append(labels[label])
-                    rest = rest[n:]
-                    break
-            else:
-                continue
-            break
+    i = 0
+    while i < len(pieces):
+        if not pieces[i].strip():
+            i += 1
+            continue
+        for j in range(len(pieces), i, -1):
+            key = normalise(sep.join(pieces[i:j]))
+            if key in labels:
+                found.append(labels[key])
+                i = j
+                break
         else:
             return None
     return found
@@ -191,6 +193,8 @@ def _joined(instrument, code, cells, sep, labels, wide, problems) -> None:
     opts = instrument.options(code)
     known = labels.labels(f"{code}_{opts[0].code}")
     cols = instrument.item_columns(code)
+    block = np.full((len(cells), len(opts)), np.nan)
+    codes = np.array([float(o.code) for o in opts])
     for r, cell in enumerate(cells):
         if not cell.strip():
             continue
@@ -198,7 +202,9 @@ def _joined(instrument, code, cells, sep, labels, wide, problems) -> None:
         if chosen is None:
             problems.append((r, code, cell, f"unknown answer(s) in {cell!r} for {code}"))
             continue
-        wide.loc[r, cols] = [1.0 if float(o.code) in chosen else 0.0 for o in opts]
+        block[r] = np.isin(codes, chosen)
+    for j, col in enumerate(cols):
+        wide[col] = block[:, j]
 
 
 def _validate(parsed: Parsed, wide: pd.DataFrame, instrument: Instrument, problems) -> ImportResult:

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -26,6 +27,7 @@ from survey.responses import META_COLUMNS
 IGNORE = "ignore"
 
 
+@lru_cache(maxsize=65536)  # answers repeat: the same few labels in every row
 def normalise(text: str) -> str:
     """Text reduced to lower-case words: no markup, punctuation or extra spaces.
 
