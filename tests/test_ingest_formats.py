@@ -207,3 +207,27 @@ def test_readers_numbers_dates_and_text():
     with pytest.raises(ValueError, match="not a date"):
         parse_datetime("soon")
     assert normalise("Question  -  Statement?!") == "question statement"
+
+
+def test_microsoft_forms_xlsx_out_of_order_with_trailing_semicolons(instrument):
+    result = ingest(FIXTURES / "msforms_de.xlsx", instrument)
+    assert result.report["format"] == "msforms" and result.quarantine.empty
+    first = _row(result, "1")
+    assert (first["department"], first["business_unit"], first["OUT_GRADE"]) == ("sales", "Ost", 3)
+    assert first["INF_TIMELY"] == 3 and first["duration_s"] == 690
+    assert [first[f"OBS_MAIN_{k}"] for k in (5, 9, 1)] == [1, 1, 0]
+    second = _row(result, "2")
+    assert second["INF_TIMELY"] == -9 and second["OBS_MAIN_6"] == 1 and second["language"] == "de"
+
+
+def test_limesurvey_heading_forms():
+    from survey.importers.limesurvey import heading_code
+
+    assert heading_code("B04_INFTIMELY") == "B04[INFTIMELY]"
+    assert heading_code("B04[INFTIMELY]. Informationen aus dem Bereich ...") == "B04[INFTIMELY]"
+    assert heading_code("INFCHANNEL") == "INFCHANNEL"
+
+
+def test_binary_file_is_named_not_parsed(instrument):
+    with pytest.raises(IngestError, match="binary content, not a text table"):
+        ingest(FIXTURES / "malformed_binary.csv", instrument)
