@@ -130,7 +130,7 @@ def full_analysis(n: int) -> None:
         f"(target <= 3)"
     )
     print(
-        f"[full] peak memory {res['peak_gb']:.2f} GB, of which generating the data "
+        f"[full] peak memory {res['peak_gb']:.2f} GB, of which reading the data "
         f"{res['data_gb']:.2f} GB (target < 4 GB)"
     )
 

@@ -10,6 +10,7 @@ from survey.responses import numeric_columns
 
 FLAGS = ("speeder", "straight_liner", "partial", "duplicate", "out_of_range")
 MIN_BLOCK_ITEMS = 4  # blocks shorter than this are too easily uniform by honest answers
+BLOCK_KINDS = {"agreement", "frequency", "timeband", "yes_no", "grade"}
 MIN_BLOCKS = 3  # judge straight-lining only over at least this many answered blocks
 
 
@@ -63,8 +64,6 @@ def quality_flags(
     ...     flags.loc[flags["straight_liner"], "respondent_id"])
     True
     """
-    from survey.exporters.layout import blocks
-
     n = len(responses)
     ids = responses["respondent_id"].to_numpy()
     duration = responses["duration_s"].to_numpy(dtype="float64")
@@ -73,10 +72,10 @@ def quality_flags(
     dk = instrument.dont_know.code
     uniform = np.zeros(n, dtype=int)
     eligible = np.zeros(n, dtype=int)
-    for block in blocks(instrument):
-        if not block.matrix or len(block.items) < MIN_BLOCK_ITEMS:
+    for block in item_blocks(instrument):
+        if len(block) < MIN_BLOCK_ITEMS:
             continue
-        values = responses[[i.code for i in block.items]].to_numpy(dtype="float64", copy=True)
+        values = responses[block].to_numpy(dtype="float64", copy=True)
         values[values == dk] = np.nan
         answered = (~np.isnan(values)).sum(axis=1) >= MIN_BLOCK_ITEMS
         spread = np.nanmax(values, axis=1, initial=-np.inf) - np.nanmin(
@@ -108,6 +107,34 @@ def quality_flags(
             "out_of_range": _out_of_range(responses, instrument),
         }
     )
+
+
+def item_blocks(instrument: Instrument) -> list[list[str]]:
+    """Runs of consecutive items that share a dimension and an option scale: the blocks a
+    questionnaire shows as one matrix, where straight-lining happens.
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> [b for b in item_blocks(load_instrument()) if "INF_TIMELY" in b]
+    [['INF_TIMELY', 'INF_USEFUL', 'INF_FIELD_FEEDBACK']]
+    """
+    out: list[list[str]] = []
+    prev = None
+    for item in instrument.items:
+        if instrument.kind(item) not in BLOCK_KINDS:
+            prev = None
+            continue
+        if prev is not None and (prev.type, prev.dimension, prev.dont_know) == (
+            item.type,
+            item.dimension,
+            item.dont_know,
+        ):
+            out[-1].append(item.code)
+        else:
+            out.append([item.code])
+        prev = item
+    return out
 
 
 def _out_of_range(responses: pd.DataFrame, instrument: Instrument) -> np.ndarray:

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from survey import load_instrument
-from survey.exporters.layout import blocks
-from survey.quality import quality_flags
+from survey.quality import item_blocks, quality_flags
 from survey.responses import empty_wide
 from survey.synthetic import generate
 
@@ -24,21 +23,18 @@ def _table(instrument, n=6):
     wide["business_unit"] = "north"
     wide["duration_s"] = [600.0, 620.0, 580.0, 100.0, 610.0, 590.0]
     rng = np.random.default_rng(0)
-    for block in blocks(instrument):
-        for item in block.items:
-            lo, hi = instrument.value_range(item) or (1, 2)
-            if instrument.kind(item) in {"agreement", "frequency", "grade", "bipolar"}:
-                wide[item.code] = rng.integers(lo, hi + 1, n).astype(float)
+    for item in instrument.items:
+        if instrument.kind(item) in {"agreement", "frequency", "grade", "bipolar", "yes_no"}:
+            lo, hi = instrument.value_range(item)
+            wide[item.code] = rng.integers(lo, hi + 1, n).astype(float)
     return wide
 
 
 def test_hand_built_flags(instrument):
     wide = _table(instrument)
-    long_blocks = [b for b in blocks(instrument) if b.matrix and len(b.items) >= 4]
+    long_blocks = [b for b in item_blocks(instrument) if len(b) >= 4]
     for block in long_blocks:  # r1 answers every long block uniformly
-        wide.loc[1, [i.code for i in block.items]] = float(
-            instrument.value_range(block.items[0])[1]
-        )
+        wide.loc[1, block] = float(instrument.value_range(block[0])[1])
     wide.loc[2, "status"] = "partial"
     wide.loc[4] = wide.loc[0]  # same token and answers as r0
     wide.loc[5, instrument.columns()] = wide.loc[2, instrument.columns()]  # same answers as r2

@@ -34,6 +34,11 @@ def detect_format(
     rows = sheet.rows
     if qualtrics.is_qualtrics(rows):
         return "qualtrics", sheet
+    if {"ResponseId", "ResponseID"} & {c.strip() for c in rows[0]}:
+        raise IngestError(
+            f"{path}: looks like a Qualtrics export (ResponseId) but has {len(rows)} row(s) "
+            f"and no ImportId row; a Qualtrics export has at least two header rows"
+        )
     if limesurvey.is_limesurvey(rows):
         return "limesurvey", sheet
     if tabular.is_google(rows):
