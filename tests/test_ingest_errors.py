@@ -28,20 +28,24 @@ def _ingest(path, out):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("empty.csv", b"", "empty.csv: cannot tell the format"),
-        ("garbage.bin", bytes(range(256)) * 4, "garbage.bin: cannot tell the format"),
-        ("broken.xlsx", b"PK\x03\x04 not really a workbook", "broken.xlsx: not a readable XLSX"),
-        ("half.json", b'[{"OUT_GRADE": 2},', "half.json: not valid JSON"),
-        ("lines.json", b'{"OUT_GRADE": 2}\n{oops}\n', "lines.json: line 2 is not valid JSON"),
+        ("empty.csv", b"", "empty.csv: the file is empty"),
+        ("garbage.bin", bytes(range(256)) * 4, "garbage.bin: binary content, not a text table"),
+        (
+            "broken.xlsx",
+            b"PK\x03\x04 not really a workbook",
+            "broken.xlsx: not a readable .xlsx workbook",
+        ),
+        ("half.json", b'[{"OUT_GRADE": 2},', "half.json: line 1: not JSON"),
+        ("lines.json", b'{"OUT_GRADE": 2}\n{oops}\n', "lines.json: line 2: not JSON"),
         (
             "qualtrics.csv",
             b"StartDate,ResponseId\n",
-            "qualtrics.csv: a Qualtrics export has at least two header rows",
+            "qualtrics.csv: looks like a Qualtrics export (ResponseId) but has 1 row(s)",
         ),
         (
             "other.csv",
             b"Frage A;Frage B\n1;2\n",
-            "other.csv: cannot tell the format; the file starts with 'Frage A;Frage B'",
+            "other.csv: cannot tell which tool wrote this file. Saw 2 columns (utf-8, separator ';') starting ['Frage A', 'Frage B']",
         ),
     ],
 )
@@ -57,4 +61,4 @@ def test_clear_error_and_exit_code(tmp_path, name, content, message):
 
 def test_missing_file(tmp_path):
     proc = _ingest(tmp_path / "nowhere.csv", tmp_path / "out.csv")
-    assert proc.returncode == 1 and "nowhere.csv: cannot read" in proc.stderr
+    assert proc.returncode == 1 and "nowhere.csv: no such file" in proc.stderr

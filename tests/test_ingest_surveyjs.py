@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 
 from analysis.cli import app
 from survey.exporters.surveyjs import surveyjs_form
-from survey.ingest import detect_format, ingest
+from survey.importers import ingest
+from survey.importers.detect import detect_format
+from survey.instrument import load_instrument
 from survey.responses import conform
 from survey.synthetic import generate
 
@@ -82,9 +84,10 @@ def test_round_trip_gives_back_exactly_the_answers(tmp_path, instrument, synthet
         path.write_text(
             "\n".join(json.dumps(r, ensure_ascii=False) for r in results), encoding="utf-8-sig"
         )
-    assert detect_format(path) == "surveyjs"
-    valid, quarantine, report = ingest(path, instrument)
-    assert quarantine.empty and report.rows_read == len(synthetic) == report.accepted
+    assert detect_format(path, instrument)[0] == "surveyjs"
+    result = ingest(path, instrument)
+    valid, quarantine, report = result.table, result.quarantine, result.report
+    assert quarantine.empty and report["rows_read"] == len(synthetic) == report["accepted"]
     cols = [c for c in instrument.columns() if c != "OUT_ONE_CHANGE"]
     np.testing.assert_array_equal(valid[cols].to_numpy(float), synthetic[cols].to_numpy(float))
     assert (
@@ -95,8 +98,8 @@ def test_round_trip_gives_back_exactly_the_answers(tmp_path, instrument, synthet
         valid[["respondent_id", "department", "business_unit", "language", "status"]],
         synthetic[["respondent_id", "department", "business_unit", "language", "status"]],
     )
-    assert report.partial == (synthetic["status"] == "partial").sum()
-    assert report.duplicate >= 1  # the default scenario plants duplicate submissions
+    assert report["partial"] == (synthetic["status"] == "partial").sum()
+    assert report["duplicate"] >= 1  # the default scenario plants duplicate submissions
 
 
 def test_bad_values_go_to_quarantine_not_lost(tmp_path, instrument, synthetic):
@@ -106,12 +109,15 @@ def test_bad_values_go_to_quarantine_not_lost(tmp_path, instrument, synthetic):
     results[3]["LEA_FOLLOWUP_RATE"] = 150
     path = tmp_path / "r.json"
     path.write_text(json.dumps(results), encoding="utf-8")
-    valid, quarantine, report = ingest(path, instrument)
-    reasons = dict(zip(quarantine["row"], quarantine["reason"], strict=False))
-    assert reasons[1] == "not a number" and reasons[2] == "unknown question"
-    assert "between 0 and 100" in reasons[3]
-    assert (report.rows_read, report.accepted, report.quarantined) == (6, 3, 3)
-    assert len(valid) + report.quarantined == report.rows_read
+    result = ingest(path, instrument)
+    report = result.report
+    # rows are numbered as records in the file, from 1
+    reasons = dict(zip(result.quarantine["row"], result.quarantine["reason"], strict=False))
+    assert reasons[2] == "unknown answer 'very good' for OUT_GRADE"
+    assert "between 0 and 100" in reasons[4]
+    assert report["columns_ignored"] == ["MYSTERY"]  # reported, and the rest of row 3 kept
+    assert (report["rows_read"], report["accepted"], report["quarantined"]) == (6, 4, 2)
+    assert len(result.table) + report["quarantined"] == report["rows_read"]
 
 
 def test_unreadable_files_give_clear_errors(tmp_path):
@@ -120,15 +126,13 @@ def test_unreadable_files_give_clear_errors(tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["ingest", str(broken), "-o", str(tmp_path / "o.csv")])
     assert result.exit_code != 0
-    assert "broken.json: not valid JSON" in str(result.exception)
+    assert "broken.json: line 1: not JSON" in str(result.exception)
     odd = tmp_path / "odd.txt"
     odd.write_text("hello;world\n1;2\n", encoding="utf-8")
     with pytest.raises(
-        ValueError,
-        match=r"odd.txt: cannot tell the format; the file starts "
-        r"with 'hello;world'",
+        ValueError, match=r"odd.txt: cannot tell which tool wrote this file. Saw 2 columns"
     ):
-        detect_format(odd)
+        detect_format(odd, load_instrument())
 
 
 def test_ingest_command_writes_table_quarantine_and_report(tmp_path, instrument, synthetic):

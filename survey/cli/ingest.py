@@ -1,4 +1,4 @@
-"""``alignmeter ingest``: another survey tool's responses into the canonical table."""
+"""``alignmeter ingest``: import responses from another survey tool."""
 
 from __future__ import annotations
 
@@ -8,29 +8,41 @@ import typer
 
 
 def ingest(
-    path: Path = typer.Argument(..., help="The vendor's response file."),
+    path: Path = typer.Argument(..., help="Response file: CSV/TSV, XLSX, JSON or JSON lines."),
     fmt: str = typer.Option(
-        "auto", "--format", help="auto, qualtrics, limesurvey, google, msforms, surveyjs or csv."
+        "auto",
+        "--format",
+        help="auto, qualtrics, limesurvey, google, msforms, surveyjs or csv.",
     ),
     mapping: Path = typer.Option(
-        None, "--mapping", help="YAML 'columns: {header: CODE or ignore}' for other columns."
+        None, "--mapping", help="YAML naming columns, labels and constants the file lacks."
     ),
-    output: Path = typer.Option(..., "--output", "-o", help="Table to write (.csv/.parquet)."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="Canonical table to write (.csv or .parquet)."
+    ),
+    instrument: Path = typer.Option(None, "--instrument", help="Instrument YAML."),
 ) -> None:
-    """Import responses: writes the validated table, a quarantine file (row, column, value,
-    reason) and an import report; nothing is dropped without a quarantine line."""
-    from survey import load_instrument
-    from survey.ingest import ingest as run_ingest
-    from survey.ingest import write_ingest
+    """Import responses; write the table, OUTPUT.quarantine.csv and OUTPUT.report.json."""
+    import json
 
-    valid, quarantine, report = run_ingest(path, load_instrument(), fmt=fmt, mapping=mapping)
-    for written in write_ingest(valid, quarantine, report, output):
-        typer.echo(f"wrote {written}")
+    from survey.importers import ingest as run_ingest
+    from survey.instrument import load_instrument
+    from survey.tables import table_format, write_table
+
+    table_format(output)  # a wrong suffix fails before the import does any work
+    result = run_ingest(path, load_instrument(instrument), fmt=fmt, mapping=mapping)
+    written = write_table(result.table, output)
+    stem = output.with_suffix("")
+    quarantine = stem.with_name(stem.name + ".quarantine.csv")
+    report = stem.with_name(stem.name + ".report.json")
+    result.quarantine.to_csv(quarantine, index=False, lineterminator="\n")
+    report.write_text(json.dumps(result.report, indent=2, ensure_ascii=False), encoding="utf-8")
+    r = result.report
     typer.echo(
-        f"{report.rows_read} rows read, {report.accepted} accepted, "
-        f"{report.quarantined} quarantined, {report.partial} partial, "
-        f"{report.duplicate} duplicate"
+        f"{path} ({r['format']}): read {r['rows_read']}, accepted {r['accepted']}, "
+        f"quarantined {r['quarantined']}, partial {r['partial']}, duplicate {r['duplicate']}"
     )
+    typer.echo(f"wrote {written}, {quarantine} and {report}")
 
 
 def register(app: typer.Typer) -> None:

@@ -27,59 +27,25 @@ def validate(
 
 @instrument_app.command("export")
 def export(
-    fmt: str = typer.Option(..., "--format", help="limesurvey, surveyjs, qualtrics or print."),
-    lang: str = typer.Option("de,en", "--lang", help="Languages, comma-separated (de,en)."),
-    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
+    fmt: str = typer.Option(
+        ..., "--format", help="limesurvey (.txt), surveyjs (.json), qualtrics (.txt), print."
+    ),
+    lang: str = typer.Option("de,en", "--lang", help="Languages, comma-separated: de, en."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write; print: .html or .pdf."),
     instrument: Path = typer.Option(None, "--instrument", help="Instrument YAML."),
 ) -> None:
-    """Export the instrument: LimeSurvey's tab-separated structure (all languages), a
-    SurveyJS form (JSON, all languages), a Qualtrics Advanced
-    Format TXT (one file per language) or a printable questionnaire (HTML and PDF per
-    language, one copy per department)."""
+    """Export the instrument to a survey tool or as a printable questionnaire."""
+    from survey.exporters import export_instrument, parse_languages
     from survey.instrument import load_instrument
 
-    langs = tuple(code.strip() for code in lang.split(","))
-    if not langs or any(code not in ("de", "en") for code in langs):
-        raise ValueError(f"--lang takes de, en or de,en, not {lang!r}")
-    ins = load_instrument(instrument)
-    if fmt == "limesurvey":
-        from survey.exporters.limesurvey import write_limesurvey
-
-        written = [write_limesurvey(ins, output, langs)]
-    elif fmt == "surveyjs":
-        from survey.exporters.surveyjs import write_surveyjs
-
-        written = [write_surveyjs(ins, output, langs)]
-    elif fmt == "qualtrics":
-        from survey.exporters.qualtrics import write_qualtrics
-
-        written = [
-            write_qualtrics(
-                ins,
-                output
-                if len(langs) == 1
-                else output.with_name(f"{output.stem}_{code}{output.suffix}"),
-                code,
-            )
-            for code in langs
-        ]
-    elif fmt == "print":
-        from survey.exporters.printable import write_questionnaire
-
-        written = []
-        for code in langs:
-            target = (
-                output
-                if len(langs) == 1
-                else output.with_name(f"{output.stem}_{code}{output.suffix}")
-            )
-            written += write_questionnaire(ins, target, code)
-    else:
-        raise ValueError(
-            f"unknown export format {fmt!r}; use limesurvey, surveyjs, qualtrics or print"
-        )
-    for path in written:
+    paths = export_instrument(load_instrument(instrument), fmt, output, parse_languages(lang))
+    for path in paths:
         typer.echo(f"wrote {path}")
+    if fmt == "qualtrics":
+        typer.echo(
+            "note: set the embedded data fields own_dept and other_dept in the survey flow "
+            "(branch on DEPARTMENT) so that mirror items name the departments"
+        )
 
 
 def codebook(

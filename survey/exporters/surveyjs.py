@@ -1,10 +1,10 @@
-"""The instrument as a SurveyJS form (``survey-core`` JSON): localised strings, one page per
-dimension, agreement items of a page grouped in matrices, the department question first.
+"""A SurveyJS form (JSON) for the ``survey-core`` library, in one or both languages.
 
-Texts that name the other department use SurveyJS calculated values (``{other_de}``,
-``{other_en}``) computed from the department answer, so marketing respondents read
-"Vertrieb"/"sales" and sales respondents "Marketing"/"marketing". Question names are our
-item codes, so SurveyJS result JSON maps back to the response table by code.
+Localised strings are ``{"default": <English>, "de": <German>}`` (SurveyJS' default
+locale is English) and ``locale`` is the first language asked for; item blocks become
+``matrix`` questions whose rows carry our item codes, every other item a question named by
+its code, so that SurveyJS results map back without a mapping file. Mirror items name the
+other department through calculated values on the department question.
 """
 
 from __future__ import annotations
@@ -12,166 +12,153 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from survey.instrument import Instrument, Item, Text
+from survey.exporters.layout import block_prompt, blocks, choices, department_dependent
+from survey.instrument import LANGUAGES, Instrument, Item, Language, Text
 
-LANGS = ("de", "en")
+ASKED = "{department} notempty"
 
 
-def _text(text: Text, langs: tuple[str, ...]) -> dict[str, str]:
-    """A localisable string. SurveyJS's default locale is English, so ``default`` holds
-    the English text and every other language its own key."""
+def _loc(texts: dict[str, str], langs: tuple[Language, ...]) -> str | dict[str, str]:
+    if len(langs) == 1:
+        return texts[langs[0]]
+    return {"default": texts["en"], **{lang: texts[lang] for lang in langs if lang != "en"}}
 
-    def sub(value: str, lang: str) -> str:
-        return value.replace("{own}", f"{{own_{lang}}}").replace("{other}", f"{{other_{lang}}}")
 
-    out = {"default": sub(text["en"], "en")}
+def _tloc(text: Text, langs: tuple[Language, ...]) -> str | dict[str, str]:
+    return _loc({lang: text[lang] for lang in langs}, langs)
+
+
+def _item_text(item_text: Text, langs: tuple[Language, ...]) -> str | dict[str, str]:
+    # {own}/{other} -> {own_de}/{other_en}: calculated values set from the department answer.
+    return _loc(
+        {
+            lang: item_text[lang]
+            .replace("{own}", f"{{own_{lang}}}")
+            .replace("{other}", f"{{other_{lang}}}")
+            for lang in langs
+        },
+        langs,
+    )
+
+
+def _choices(instrument: Instrument, item: Item, langs):
+    return [{"value": o.code, "text": _tloc(o.label, langs)} for o in choices(instrument, item)]
+
+
+def _calculated_values(instrument: Instrument, langs) -> list[dict[str, str]]:
+    first, second = list(instrument.departments)
+    out = []
     for lang in langs:
-        if lang != "en":
-            out[lang] = sub(text[lang], lang)
+        names = {d: instrument.departments[d][lang] for d in (first, second)}
+        for which, (if_first, if_second) in {
+            "own": (names[first], names[second]),
+            "other": (names[second], names[first]),
+        }.items():
+            out.append(
+                {
+                    "name": f"{which}_{lang}",
+                    "expression": f"iif({{department}} = '{first}', '{if_first}', '{if_second}')",
+                }
+            )
     return out
 
 
-def _choices(ins: Instrument, item: Item, langs: tuple[str, ...]) -> list[dict]:
-    return [{"value": o.code, "text": _text(o.label, langs)} for o in ins.options(item)]
-
-
-def _element(ins: Instrument, item: Item, langs: tuple[str, ...]) -> dict:
-    kind = ins.kind(item)
-    base = {"name": item.code, "title": _text(item.text, langs)}
-    dk = (
-        {
-            "showNoneItem": True,
-            "noneText": _text(ins.dont_know.label, langs),
-            "noneValue": ins.dont_know.code,
-        }
-        if item.dont_know
-        else {}
-    )
-    if kind in ("agreement", "grade", "frequency", "timeband", "yes_no", "single"):
-        return {**base, "type": "radiogroup", "choices": _choices(ins, item, langs), **dk}
-    if kind == "bipolar":
-        low, high = item.poles
-        return {
-            **base,
-            "type": "rating",
-            "rateMin": 1,
-            "rateMax": 7,
-            "minRateDescription": _text(low, langs),
-            "maxRateDescription": _text(high, langs),
-        }
-    if kind == "percent":
-        return {**base, "type": "text", "inputType": "number", "min": 0, "max": 100}
+def _element(instrument: Instrument, item: Item, langs) -> dict:
+    kind = instrument.kind(item)
+    el: dict = {"name": item.code, "title": _item_text(item.text, langs)}
     if kind == "multiple":
-        return {
-            **base,
-            "type": "checkbox",
-            "choices": _choices(ins, item, langs),
-            "maxSelectedChoices": item.max_choices or 0,
-        }
-    if kind == "constant_sum":
-        return {
-            **base,
+        el |= {"type": "checkbox", "choices": _choices(instrument, item, langs)}
+        if item.max_choices:
+            el["maxSelectedChoices"] = item.max_choices
+    elif kind == "constant_sum":
+        total = instrument.response_type(item).total
+        el |= {
             "type": "multipletext",
             "items": [
-                {"name": part.code, "title": _text(part.label, langs), "inputType": "number"}
-                for part in item.parts
+                {"name": p.code, "title": _tloc(p.label, langs), "inputType": "number"}
+                for p in item.parts
+            ],
+            "validators": [
+                {
+                    "type": "expression",
+                    "expression": " + ".join(f"{{{item.code}.{p.code}}}" for p in item.parts)
+                    + f" = {total}",
+                }
             ],
         }
-    return {**base, "type": "comment", "maxLength": 5000}
+    elif kind == "percent":
+        low, high = instrument.value_range(item)
+        el |= {"type": "text", "inputType": "number", "min": low, "max": high}
+    elif kind == "text":
+        el |= {"type": "comment"}
+    else:
+        el |= {"type": "radiogroup", "choices": _choices(instrument, item, langs)}
+    if department_dependent(item):
+        el["visibleIf"] = ASKED
+    return el
 
 
-def _matrix(ins: Instrument, items: list[Item], langs: tuple[str, ...], n: int) -> dict:
-    """Agreement items of one response type as one SurveyJS matrix (rows = item codes)."""
-    first = items[0]
-    return {
-        "type": "matrix",
-        "name": f"{first.dimension}_{first.type}_{n}",
-        "title": _text(ins.response_types[first.type].label, langs),
-        "columns": _choices(ins, first, langs),
-        "rows": [{"value": i.code, "text": _text(i.text, langs)} for i in items],
-    }
-
-
-def surveyjs_form(instrument: Instrument, langs: tuple[str, ...] = LANGS) -> dict:
-    """The SurveyJS form JSON.
+def surveyjs_form(instrument: Instrument, langs: tuple[Language, ...] = LANGUAGES) -> dict:
+    """The SurveyJS form as a dict.
 
     Examples
     --------
     >>> from survey import load_instrument
-    >>> form = surveyjs_form(load_instrument())
-    >>> form["pages"][0]["elements"][0]["name"], len(form["pages"]) > 5
-    ('department', True)
+    >>> f = surveyjs_form(load_instrument(), ("de", "en"))
+    >>> f["locale"], f["pages"][0]["elements"][0]["name"]
+    ('de', 'department')
     """
-    ins = instrument
-    depts = list(ins.departments)
     context = []
-    for q in ins.context:
-        if q.column == "business_unit":
-            context.append({"type": "text", "name": q.column, "title": _text(q.text, langs)})
-            continue
-        context.append(
-            {
+    for q in instrument.context:
+        el: dict = {"name": q.column, "title": _tloc(q.text, langs)}
+        if q.options:
+            el |= {
                 "type": "radiogroup",
-                "name": q.column,
-                "title": _text(q.text, langs),
-                "isRequired": q.column == "department",
-                "choices": [
-                    {"value": code, "text": _text(label, langs)}
-                    for code, label in q.options.items()
-                ],
+                "choices": [{"value": k, "text": _tloc(v, langs)} for k, v in q.options.items()],
             }
-        )
+        else:
+            el |= {"type": "text"}
+        el["isRequired"] = q.column == "department"
+        context.append(el)
     pages = [{"name": "context", "elements": context}]
-    for dim, label in ins.dimensions.items():
-        items = [i for i in ins.items if i.dimension == dim]
-        elements, block = [], []
-        for item in [*items, None]:
-            groupable = (
-                item is not None
-                and ins.kind(item) == "agreement"
-                and not item.dont_know
-                and (not block or block[0].type == item.type)
-            )
-            if groupable:
-                block.append(item)
-                continue
-            if len(block) >= 2:
-                elements.append(_matrix(ins, block, langs, len(elements)))
-            elif block:
-                elements.append(_element(ins, block[0], langs))
-            block = (
-                [item]
-                if (item is not None and ins.kind(item) == "agreement" and not item.dont_know)
-                else []
-            )
-            if item is not None and not block:
-                elements.append(_element(ins, item, langs))
-        pages.append({"name": dim, "title": _text(label, langs), "elements": elements})
-    calculated = []
-    for lang in langs:
-        for role, pick in (("own", 0), ("other", 1)):
-            names = [ins.departments[d][lang] for d in depts]
-            first, second = (names[0], names[1]) if pick == 0 else (names[1], names[0])
-            calculated.append(
+    for block in blocks(instrument):
+        if pages[-1]["name"] != block.dimension:
+            pages.append(
                 {
-                    "name": f"{role}_{lang}",
-                    "expression": f"iif({{department}} = '{depts[0]}', '{first}', '{second}')",
+                    "name": block.dimension,
+                    "title": _tloc(instrument.dimensions[block.dimension], langs),
+                    "elements": [],
                 }
             )
+        if block.matrix:
+            el = {
+                "type": "matrix",
+                "name": block.code,
+                "title": _loc(
+                    {lang: block_prompt(instrument, block, lang) for lang in langs}, langs
+                ),
+                "columns": _choices(instrument, block.items[0], langs),
+                "rows": [{"value": i.code, "text": _item_text(i.text, langs)} for i in block.items],
+            }
+            if any(department_dependent(i) for i in block.items):
+                el["visibleIf"] = ASKED
+            pages[-1]["elements"].append(el)
+        else:
+            pages[-1]["elements"].append(_element(instrument, block.items[0], langs))
     return {
-        "title": _text(ins.title, langs),
+        "title": _tloc(instrument.title, langs),
         "locale": langs[0],
+        "calculatedValues": _calculated_values(instrument, langs),
         "pages": pages,
-        "calculatedValues": calculated,
-        "showProgressBar": "top",
     }
 
 
 def write_surveyjs(
-    instrument: Instrument, path: str | Path, langs: tuple[str, ...] = LANGS
+    instrument: Instrument, path: str | Path, langs: tuple[Language, ...] = LANGUAGES
 ) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    form = surveyjs_form(instrument, langs)
-    path.write_text(json.dumps(form, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(surveyjs_form(instrument, langs), ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
     return path

@@ -1,132 +1,108 @@
-"""SurveyJS result JSON (an array of result objects, or JSON lines) -> canonical table.
+"""SurveyJS results: a JSON array of result objects, or one object per line (JSON lines).
 
-Question names are our item codes (see :mod:`survey.exporters.surveyjs`); matrices arrive
-as nested objects ``{"matrix": {"ITEM": value}}``, checkboxes as lists, constant sums as
-``{"part": points}``. Anything that cannot be placed goes to the quarantine with its row,
-key and reason: nothing is dropped silently.
+Results hold only answered questions, by name; matrices are nested objects
+(``{"B03": {"INF_TIMELY": 4}}``), multiple choice arrays, constant sums objects. Keys
+SurveyJS leaves to the host application are read when present: ``respondent_id`` (or
+``id``), ``submitted_at``, ``duration_s``, ``language`` (or ``locale``), ``status``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from survey.importers.common import quarantine_frame
+from survey.importers.assemble import Parsed
+from survey.importers.matching import Mapping, Target
+from survey.importers.readers import IngestError, decode
 from survey.instrument import Instrument
-from survey.responses import META_COLUMNS, empty_wide
 
-CONTEXT = ("department", "business_unit", "role", "tenure")
-META_KEYS = {"respondent_id", "submitted_at", "language", "locale", "duration_s", "status"}
+HOST_KEYS = {"respondent_id", "id", "submitted_at", "duration_s", "language", "locale", "status"}
 
 
-def load_results(path: str | Path) -> list[dict]:
-    """The result objects of a SurveyJS export (JSON array or JSON lines)."""
-    path = Path(path)
+def load_results(path: Path) -> list[dict]:
+    """The result objects of a JSON or JSON-lines file."""
+    text, _ = decode(path)
+    text = text.lstrip("\ufeff").strip()
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise OSError(f"{path}: cannot read ({exc.strerror})") from None
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise ValueError(
-                f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-            ) from None
-    else:
+        data = json.loads(text)
+    except json.JSONDecodeError:
         data = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 data.append(json.loads(line))
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}: line {number} is not valid JSON ({exc.msg})") from None
-    bad = [i for i, obj in enumerate(data, start=1) if not isinstance(obj, dict)]
-    if bad:
-        raise ValueError(f"{path}: result {bad[0]} is not an object")
+                raise IngestError(f"{path}: line {n}: not JSON ({exc.msg})") from None
+    if isinstance(data, dict):
+        data = data.get("results", [data])
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise IngestError(f"{path}: expected SurveyJS results: a list of objects")
     return data
 
 
-def _number(value: object) -> float:
-    if isinstance(value, bool):
-        raise ValueError("a yes/no value where a code was expected")
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str) and value.strip():
-        try:
-            return float(value.strip().replace(",", "."))  # decimal comma too
-        except ValueError:
-            pass
-    raise ValueError("not a number")
+def _flatten(result: dict, instrument: Instrument) -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in result.items():
+        if isinstance(value, dict):
+            if key in instrument.item_map:  # constant sum (multipletext)
+                flat |= {f"{key}_{part}": _s(v) for part, v in value.items()}
+            else:  # matrix block: rows are item codes
+                flat |= {row: _s(v) for row, v in value.items()}
+        elif isinstance(value, list) and key in instrument.item_map:
+            # a checkbox answer: ticked options 1, the others 0 (an empty list: all 0)
+            chosen = {_s(v) for v in value}
+            options = [str(o.code) for o in instrument.options(key)]
+            flat |= {f"{key}_{o}": "1" if o in chosen else "0" for o in options}
+            flat |= {f"{key}_{v}": "1" for v in chosen - set(options)}  # unknown: quarantined
+        elif isinstance(value, list):
+            flat |= {f"{key}_{_s(v)}": "1" for v in value}
+        else:
+            flat[key] = _s(value)
+    return flat
 
 
-def read_surveyjs(path: str | Path, instrument: Instrument) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The wide table (not yet validated) and the quarantine of values that could not be
-    placed (``row, respondent_id, column, value, reason``)."""
-    ins = instrument
+def _s(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def parse(path: Path, instrument: Instrument, mapping: Mapping) -> Parsed:
     results = load_results(path)
-    wide = empty_wide(ins, len(results))
-    problems = []
-    cells: dict[str, list] = {c: [np.nan] * len(results) for c in ins.columns()}
-    meta: dict[str, list] = {c: [None] * len(results) for c in META_COLUMNS}
-
-    def put(row: int, rid: str, column: str, value: object) -> None:
-        item = ins.column_map[column]
-        if ins.kind(item) == "text":
-            cells[column][row] = None if value is None else str(value)
-            return
-        try:
-            cells[column][row] = _number(value)
-        except ValueError as exc:
-            problems.append((row, rid, column, str(value), str(exc)))
-
-    for row, result in enumerate(results):
-        rid = str(result.get("respondent_id") or f"sjs-{row + 1}")
-        meta["respondent_id"][row] = rid
-        for key, value in result.items():
-            if key in META_KEYS or key in CONTEXT:
-                target = "language" if key == "locale" else key
-                meta[target][row] = value
-            elif key in ins.item_map:
-                item = ins.item_map[key]
-                kind = ins.kind(item)
-                if kind == "multiple" and isinstance(value, list):
-                    chosen = set()
-                    for v in value:
-                        try:
-                            chosen.add(int(_number(v)))
-                        except ValueError as exc:
-                            problems.append((row, rid, key, str(v), str(exc)))
-                    codes = [o.code for o in ins.options(item)]
-                    for code in codes:
-                        cells[f"{key}_{code}"][row] = 1.0 if code in chosen else 0.0
-                    for extra in chosen - set(codes):
-                        problems.append((row, rid, key, str(extra), "unknown option"))
-                elif kind == "constant_sum" and isinstance(value, dict):
-                    for part, points in value.items():
-                        column = f"{key}_{part}"
-                        if column in ins.column_map:
-                            put(row, rid, column, points)
-                        else:
-                            problems.append((row, rid, key, str(part), "unknown part"))
-                else:
-                    put(row, rid, key, value)
-            elif isinstance(value, dict) and all(k in ins.item_map for k in value):
-                for code, v in value.items():  # a matrix: rows are item codes
-                    put(row, rid, code, v)
-            else:
-                problems.append(
-                    (row, rid, key, json.dumps(value, ensure_ascii=False)[:200], "unknown question")
-                )
-    for column, values in cells.items():
-        wide[column] = pd.Series(values, dtype=wide[column].dtype)
-    for column in META_COLUMNS:
-        given = pd.Series(meta[column], dtype=object)
-        if given.notna().any():
-            wide[column] = given.where(given.notna(), wide[column])
-    return wide, quarantine_frame(problems)
+    if not results:
+        raise IngestError(f"{path}: SurveyJS file with no results")
+    flats = [_flatten(r, instrument) for r in results]
+    columns = [*dict.fromkeys(c for f in flats for c in f)]
+    known = set(instrument.columns()) | {q.column for q in instrument.context}
+    targets: dict[int, Target] = {}
+    unmatched = []
+    for pos, col in enumerate(columns):
+        target = mapping.columns.get(col, col)
+        if target in known:
+            targets[pos] = Target(target)
+        elif col not in HOST_KEYS:
+            unmatched.append(col)
+    cells = [[f.get(c, "") for c in columns] for f in flats]
+    lines = list(range(1, len(results) + 1))
+    get = lambda keys, default: [next((_s(r[k]) for k in keys if k in r), default) for r in results]  # noqa: E731
+    return Parsed(
+        fmt="surveyjs",
+        headers=columns,
+        cells=cells,
+        lines=lines,
+        targets=targets,
+        meta={
+            "respondent_id": [
+                i or f"result{n}"
+                for i, n in zip(get(("respondent_id", "id"), ""), lines, strict=True)
+            ],
+            "submitted_at": [s or None for s in get(("submitted_at",), "")],
+            "duration_s": [float(d) if d else math.nan for d in get(("duration_s",), "")],
+            "status": [s or "complete" for s in get(("status",), "")],
+            "language": [(s or "en")[:2] for s in get(("language", "locale"), "")],
+        },
+        unmatched=unmatched,
+        notes=["SurveyJS results carry only answered questions; absent ones are unanswered"],
+    )
