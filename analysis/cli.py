@@ -11,6 +11,10 @@ import sys
 
 import typer
 
+from analysis import cli_notebooks as notebooks_commands
+from analysis import cli_run as run_commands
+from survey.cli import export as export_commands
+from survey.cli import ingest as ingest_commands
 from survey.cli import instrument as instrument_commands
 from survey.cli import synth as synth_commands
 
@@ -20,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: importing rich would double the start-up time
 )
 STATE = {"debug": False, "verbose": False, "quiet": False}
 
@@ -37,7 +42,14 @@ def main(
     STATE.update(debug=debug, verbose=verbose, quiet=quiet)
 
 
-for module in (instrument_commands, synth_commands):
+for module in (
+    instrument_commands,
+    synth_commands,
+    export_commands,
+    ingest_commands,
+    run_commands,
+    notebooks_commands,
+):
     module.register(app)
 
 
@@ -50,7 +62,7 @@ def run() -> None:
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("Aborted.\n")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the one place errors become messages
+    except Exception as exc:
         import click
 
         if isinstance(exc, click.ClickException):

@@ -73,6 +73,12 @@ class Part(_Model):
     label: Text
 
 
+def _check_order(options: tuple[Option, ...]) -> None:
+    codes = [o.code for o in options]
+    if codes != sorted(set(codes)):
+        raise ValueError(f"options out of order or repeated: {codes}")
+
+
 class ResponseType(_Model):
     """A response format shared by items, e.g. a 7-point agreement scale."""
 
@@ -85,9 +91,7 @@ class ResponseType(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> ResponseType:
-        codes = [o.code for o in self.options]
-        if codes != sorted(set(codes)):
-            raise ValueError(f"options out of order or repeated: {codes}")
+        _check_order(self.options)
         if self.kind in {"percent", "constant_sum"} and (self.min is None or self.max is None):
             raise ValueError(f"a {self.kind} response type needs min and max")
         if self.kind == "constant_sum" and self.total is None:
@@ -117,9 +121,7 @@ class Item(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Item:
-        codes = [o.code for o in self.options]
-        if codes != sorted(set(codes)):
-            raise ValueError(f"options out of order or repeated: {codes}")
+        _check_order(self.options)
         if (self.mirror_of is None) != (self.perspective == "neutral"):
             raise ValueError("a self/other item needs mirror_of; a neutral item must not have it")
         return self
@@ -174,10 +176,11 @@ class Instrument(_Model):
         return {scale.code: scale for scale in self.scales}
 
     def item(self, code: str) -> Item:
-        try:
-            return self.item_map[code]
-        except KeyError:
-            raise KeyError(f"no item {code!r} in instrument {self.id!r}") from None
+        """The item with this code, or the item that fills this response column."""
+        found = self.item_map.get(code) or self.column_map.get(code)
+        if found is None:
+            raise KeyError(f"no item {code!r} in instrument {self.id!r}")
+        return found
 
     def response_type(self, item: Item | str) -> ResponseType:
         item = self.item(item) if isinstance(item, str) else item
@@ -235,7 +238,9 @@ class Instrument(_Model):
     def other_department(self, department: str) -> str:
         others = [d for d in self.departments if d != department]
         if department not in self.departments or len(others) != 1:
-            raise KeyError(f"unknown department {department!r}; use one of {list(self.departments)}")
+            raise KeyError(
+                f"unknown department {department!r}; use one of {list(self.departments)}"
+            )
         return others[0]
 
     def render(self, text: Text | str, lang: Language, department: str) -> str:
@@ -311,6 +316,8 @@ def _check_instrument(ins: Instrument) -> None:
                 problems.append(f"{where}: names missing item {code!r}")
             elif scale.part and scale.part not in {p.code for p in ins.item_map[code].parts}:
                 problems.append(f"{where}: item {code} has no part {scale.part!r}")
+            elif ins.item_map[code].type not in ins.response_types:
+                continue  # reported with the item
             elif not scale.part and ins.kind(code) not in NUMERIC_KINDS:
                 problems.append(f"{where}: item {code} is not numeric")
     if problems:
@@ -369,7 +376,11 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
         return Instrument.model_validate({**raw, "source_file": str(path)})
     except ValidationError as err:
         # pydantic wraps errors from our own cross-checks; keep their message whole.
-        ours = [e for e in err.errors() if "ctx" in e and isinstance(e["ctx"].get("error"), InstrumentError)]
+        ours = [
+            e
+            for e in err.errors()
+            if "ctx" in e and isinstance(e["ctx"].get("error"), InstrumentError)
+        ]
         if ours:
             raise InstrumentError(str(ours[0]["ctx"]["error"])) from None
         raise InstrumentError(_format_validation_error(str(path), raw, err)) from None

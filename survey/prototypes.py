@@ -37,7 +37,9 @@ class Prototypes(BaseModel):
 
     def check_against(self, instrument: Instrument) -> None:
         missing = [
-            s for scales in self.dimension_scales.values() for s in scales
+            s
+            for scales in self.dimension_scales.values()
+            for s in scales
             if s not in instrument.scale_map
         ]
         if missing or set(self.dimension_scales) != set(DIMENSIONS):

@@ -1,4 +1,9 @@
-"""Reading and writing the canonical wide response table (CSV or Parquet)."""
+"""Reading and writing the canonical wide response table.
+
+CSV and Parquet for alignmeter itself; SPSS (.sav) and Stata (.dta) with variable and value
+labels, and an Excel-friendly CSV (UTF-8 with BOM, ``;``, decimal comma, formula-looking
+cells neutralised) for researchers and consultants.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +14,139 @@ import pandas as pd
 from survey.instrument import Instrument
 from survey.responses import conform
 
-TABLE_FORMATS = ("csv", "parquet")
+TABLE_FORMATS = ("csv", "parquet", "spss", "stata", "csv-excel")
+READ_FORMATS = ("csv", "parquet")
+SUFFIXES = {"sav": "spss", "dta": "stata"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def table_format(path: str | Path, fmt: str | None = None) -> str:
     """The format named, else the one the file suffix implies."""
-    fmt = fmt or Path(path).suffix.lstrip(".").lower()
+    suffix = Path(path).suffix.lstrip(".").lower()
+    fmt = fmt or SUFFIXES.get(suffix, suffix)
     if fmt not in TABLE_FORMATS:
         raise ValueError(f"{path}: unknown table format {fmt!r}; use one of {TABLE_FORMATS}")
     return fmt
 
 
-def write_table(wide: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:
-    """Write a wide table; CSV is UTF-8 with ISO dates, so equal tables give equal bytes."""
+def _labels(instrument: Instrument, lang: str) -> tuple[dict[str, str], dict[str, dict]]:
+    """Variable labels (item texts, rendered neutrally) and value labels (option codes)."""
+    variable, values = {}, {}
+    for col, item in instrument.column_map.items():
+        text = item.text[lang].replace("{own}", "[own]").replace("{other}", "[other]")
+        if col != item.code:
+            part = col[len(item.code) + 1 :]
+            text = f"{text} [{part}]"
+        variable[col] = text[:255]
+        kind = instrument.kind(item)
+        if kind in ("text", "percent", "constant_sum", "multiple"):
+            codes = {}
+        else:
+            codes = {o.code: o.label[lang] for o in instrument.options(item)}
+        if item.dont_know and kind != "multiple":
+            codes[instrument.dont_know.code] = instrument.dont_know.label[lang]
+        if codes:
+            values[col] = codes
+    return variable, values
+
+
+def _neutralise(value: object) -> object:
+    # A cell like "=HYPERLINK(...)" would run as a formula in Excel: make it text.
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_table(
+    wide: pd.DataFrame,
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    instrument: Instrument | None = None,
+    lang: str = "en",
+) -> Path:
+    """Write a wide table; CSV is UTF-8 with ISO dates, so equal tables give equal bytes.
+
+    ``spss`` and ``stata`` need the ``instrument`` for labels (in ``lang``).
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from survey import load_instrument
+    >>> from survey.responses import empty_wide
+    >>> ins = load_instrument()
+    >>> wide = empty_wide(ins, 1)
+    >>> wide["OUT_ONE_CHANGE"] = "=1+1"
+    >>> path = write_table(wide, tempfile.mkdtemp() + "/t.csv", "csv-excel")
+    >>> path.read_bytes()[:3] == b"\\xef\\xbb\\xbf" and "'=1+1" in path.read_text("utf-8-sig")
+    True
+    """
     path = Path(path)
     fmt = table_format(path, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         wide.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ", lineterminator="\n")
-    else:
+    elif fmt == "parquet":
         wide.to_parquet(path, index=False)
+    elif fmt == "csv-excel":
+        safe = wide.copy()
+        for col in safe.columns:
+            if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+                safe[col] = safe[col].map(_neutralise)
+        safe.to_csv(
+            path,
+            index=False,
+            sep=";",
+            decimal=",",
+            encoding="utf-8-sig",
+            date_format="%d.%m.%Y %H:%M:%S",
+            lineterminator="\r\n",
+        )
+    else:
+        if instrument is None:
+            raise ValueError(f"{fmt} export needs the instrument for its labels")
+        variable, values = _labels(instrument, lang)
+        out = wide.copy()
+        out["submitted_at"] = out["submitted_at"].dt.tz_localize(None)
+        for col in out.columns:
+            if pd.api.types.is_string_dtype(out[col]):
+                out[col] = out[col].astype(object).where(out[col].notna(), "")
+        out.columns = [c.lower() if fmt == "stata" else c for c in out.columns]
+        names = dict(zip(wide.columns, out.columns, strict=True))
+        labels = {names[c]: t for c, t in variable.items()}
+        value_labels = {names[c]: v for c, v in values.items()}
+        if fmt == "spss":
+            import pyreadstat
+
+            pyreadstat.write_sav(
+                out,
+                path,
+                column_labels=labels,
+                variable_value_labels=value_labels,
+                missing_ranges={c: [instrument.dont_know.code] for c in value_labels},
+            )
+        else:
+            import pyreadstat
+
+            labels = {c: t[:80] for c, t in labels.items()}  # Stata's label limit
+            pyreadstat.write_dta(
+                out,
+                path,
+                column_labels=labels,
+                variable_value_labels={
+                    c: {int(k): v for k, v in lab.items()} for c, lab in value_labels.items()
+                },
+            )
     return path
 
 
 def read_table(path: str | Path, instrument: Instrument, fmt: str | None = None) -> pd.DataFrame:
-    """Read a wide table written by :func:`write_table` into canonical dtypes."""
+    """Read a wide table written by :func:`write_table` (CSV or Parquet) into canonical
+    dtypes; the error names the file."""
     path = Path(path)
     fmt = table_format(path, fmt)
+    if fmt not in READ_FORMATS:
+        raise ValueError(f"{path}: alignmeter reads {READ_FORMATS} tables, not {fmt}")
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
     if fmt == "csv":

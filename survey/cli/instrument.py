@@ -6,7 +6,9 @@ from pathlib import Path
 
 import typer
 
-instrument_app = typer.Typer(help="Check and export the instrument (item bank).", no_args_is_help=True)
+instrument_app = typer.Typer(
+    help="Check and export the instrument (item bank).", no_args_is_help=True
+)
 
 
 @instrument_app.command("validate")
@@ -21,6 +23,29 @@ def validate(
         f"{ins.source_file}: valid - {len(ins.items)} items, {len(ins.columns())} columns, "
         f"{len(ins.scales)} scales, {len(ins.mirror_pairs())} mirror pairs"
     )
+
+
+@instrument_app.command("export")
+def export(
+    fmt: str = typer.Option(
+        ..., "--format", help="limesurvey (.txt), surveyjs (.json), qualtrics (.txt), print."
+    ),
+    lang: str = typer.Option("de,en", "--lang", help="Languages, comma-separated: de, en."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write; print: .html or .pdf."),
+    instrument: Path = typer.Option(None, "--instrument", help="Instrument YAML."),
+) -> None:
+    """Export the instrument to a survey tool or as a printable questionnaire."""
+    from survey.exporters import export_instrument, parse_languages
+    from survey.instrument import load_instrument
+
+    paths = export_instrument(load_instrument(instrument), fmt, output, parse_languages(lang))
+    for path in paths:
+        typer.echo(f"wrote {path}")
+    if fmt == "qualtrics":
+        typer.echo(
+            "note: set the embedded data fields own_dept and other_dept in the survey flow "
+            "(branch on DEPARTMENT) so that mirror items name the departments"
+        )
 
 
 def codebook(

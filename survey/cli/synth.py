@@ -9,10 +9,16 @@ import typer
 
 def synth(
     units: int = typer.Option(12, "--units", help="Business units."),
-    per_department: int = typer.Option(20, "--per-department", help="Respondents per department and unit."),
+    per_department: int = typer.Option(
+        20, "--per-department", help="Respondents per department and unit."
+    ),
     seed: int = typer.Option(1, "--seed", help="Random seed; same seed, same bytes."),
-    scenario: str = typer.Option("default", "--scenario", help="Scenario name (see --help of survey.synthetic)."),
-    output: Path = typer.Option(..., "--output", "-o", help="Wide table to write (.csv or .parquet)."),
+    scenario: str = typer.Option(
+        "default", "--scenario", help="Scenario name (see --help of survey.synthetic)."
+    ),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="Wide table to write (.csv or .parquet)."
+    ),
 ) -> None:
     """Generate a synthetic diagnostic and its ground truth (OUTPUT + .truth.json)."""
     from survey.synthetic import generate, write_diagnostic

@@ -1,0 +1,1 @@
+"""The executive brief: findings -> recommendations -> HTML and PDF (German or English)."""

@@ -1,0 +1,323 @@
+"""Compose the executive brief from results: findings, recommendations, figures, method.
+
+The brief consumes :class:`analysis.pipeline.Results` and the charts; it never reads raw
+exports. Recommendation rules live in ``recommendations.yaml``; a rule fires only when a
+finding in this diagnostic triggers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from babel.dates import format_date
+
+from analysis import charts
+from analysis.brief.render import HERE, data_uri, texts_for
+from analysis.findings import Finding, find_findings, finding_rules
+from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_percent
+from analysis.pipeline import Results
+from survey.instrument import Instrument
+from survey.prototypes import load_prototypes
+from survey.quality import quality_flags
+
+MAX_RECOMMENDATIONS = 5
+MIRROR_FIGURES = ("market_knowledge", "product_knowledge")
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    id: str
+    title: dict[str, str]
+    action: dict[str, str]
+    rationale: dict[str, str]
+    sources: list[str]
+    because: Finding
+
+
+@cache
+def recommendation_rules() -> list[dict]:
+    return yaml.safe_load((HERE / "recommendations.yaml").read_text(encoding="utf-8"))["rules"]
+
+
+def triggered_ids() -> set[str]:
+    return {t for rule in recommendation_rules() for t in rule["triggers"]}
+
+
+def recommend(findings: list[Finding]) -> list[Recommendation]:
+    """The rules this diagnostic's findings trigger, strongest evidence first (at most 5).
+
+    Examples
+    --------
+    >>> f = Finding("meeting_frequency_gap", "gap", 0.7, {"de": "x", "en": "y"}, "e")
+    >>> [r.id for r in recommend([f])]
+    ['official_pipeline_meeting']
+    >>> recommend([])
+    []
+    """
+    fired = []
+    for rule in recommendation_rules():
+        hits = [f for f in findings if f.id in rule["triggers"]]
+        if hits:
+            best = max(hits, key=lambda f: f.strength)
+            fired.append(
+                Recommendation(
+                    rule["id"],
+                    rule["title"],
+                    rule["action"],
+                    rule["rationale"],
+                    rule["sources"],
+                    best,
+                )
+            )
+    fired.sort(key=lambda r: -r.because.strength)
+    return fired[:MAX_RECOMMENDATIONS]
+
+
+def _figure(ax: object, stem: Path, alt: str, caption: str, size: str = "full") -> dict:
+    paths = charts.save_chart(ax, stem, alt=alt)
+    return {"src": data_uri(paths["png"]), "alt": alt, "caption": caption, "size": size}
+
+
+def _figures(results: Results, instrument: Instrument, lang: str, out: Path) -> list[dict]:
+    t = texts_for(lang)
+    figs = []
+    scales = results.gaps[(results.gaps["level"] == "scale") & ~results.gaps["suppressed"]]
+    scales = scales[scales["code"] != "marketing_power"]
+    if len(scales):
+        names = {s.code: s.label[lang] for s in instrument.scales}
+        ax = charts.plot_gaps(scales, labels=names, lang=lang, top=10)
+        alt = "; ".join(
+            f"{names[r.code]}: {fmt_number(r.mean_marketing, lang, 0)} / "
+            f"{fmt_number(r.mean_sales, lang, 0)}"
+            for r in scales.itertuples()
+        )
+        figs.append(_figure(ax, out / f"gaps_{lang}", alt, t["fig_gaps"]))
+    for construct in MIRROR_FIGURES:
+        part = results.mirror[
+            (results.mirror["construct"] == construct) & ~results.mirror["suppressed"]
+        ]
+        if len(part) == 2:
+            name = finding_rules()["constructs"][construct][lang]
+            ax = charts.plot_mirror(part, construct=construct, title=name, lang=lang)
+            alt = "; ".join(
+                f"{r.target}: {fmt_number(r.self_mean, lang)} / {fmt_number(r.other_mean, lang)}"
+                for r in part.itertuples()
+            )
+            figs.append(
+                _figure(
+                    ax,
+                    out / f"mirror_{construct}_{lang}",
+                    alt,
+                    t["fig_mirror"].format(construct=name),
+                    "half",
+                )
+            )
+    for column, key, title in (
+        ("INF_MEET_FREQ", "fig_meeting", "meeting_title"),
+        ("LEA_FOLLOWUP_TIME", "fig_follow_up", "follow_up_title"),
+    ):
+        part = results.shares[results.shares["column"] == column]
+        if part["group"].nunique() == 2:
+            ax = charts.plot_category_shares(
+                part, column=column, lang=lang, title=charts.theme.label(title, lang)
+            )
+            modes = part.loc[part.groupby("group")["share"].idxmax()]
+            alt = "; ".join(
+                f"{r.group}: {getattr(r, f'label_{lang}')} ({fmt_percent(r.share, lang)})"
+                for r in modes.itertuples()
+            )
+            figs.append(_figure(ax, out / f"{column.lower()}_{lang}", alt, t[key], "half"))
+    return figs
+
+
+def _grade(results: Results, lang: str, out: Path) -> tuple[dict | None, str]:
+    t = texts_for(lang)
+    part = results.shares[results.shares["column"] == "OUT_GRADE"]
+    if part.empty:
+        return None, ""
+    low = part[part["code"] >= 4].groupby("group")["share"].sum()
+    caption = t["grade_caption"].format(
+        marketing=fmt_percent(low.get("marketing"), lang), sales=fmt_percent(low.get("sales"), lang)
+    )
+    ax = charts.plot_grades(part, lang=lang)
+    return _figure(ax, out / f"grades_{lang}", caption, caption), caption
+
+
+def _method(results: Results, instrument: Instrument, lang: str, invited: dict) -> dict:
+    t = texts_for(lang)
+    resp = results.responses
+    rows = []
+    for dept in instrument.departments:
+        part = resp[resp["department"] == dept]
+        n_inv = invited.get(dept)
+        rows.append(
+            {
+                "department": t["departments"][dept],
+                "n": len(part),
+                "complete": int((part["status"] == "complete").sum()),
+                "invited": n_inv if n_inv else "–",
+                "rate": fmt_percent(len(part) / n_inv, lang) if n_inv else "–",
+            }
+        )
+    reliability = [
+        {
+            "label": instrument.scale_map[r.scale].label[lang],
+            "n_items": int(r.n_items),
+            "alpha": fmt_number(r.alpha, lang, 2),
+            "omega": fmt_number(r.omega_total, lang, 2),
+            "n": int(r.n),
+        }
+        for r in results.reliability.itertuples()
+    ]
+    units = sorted(resp["business_unit"].unique())
+    shown = set(results.profiles["business_unit"])
+    hidden = [u for u in units if u not in shown]
+    suppressed = []
+    if hidden:
+        suppressed.append(
+            t["suppressed_units"].format(units=", ".join(hidden), reason=t["suppressed_reason"])
+        )
+    flags = quality_flags(resp, instrument)
+    quality = [t["quarantined"].format(n=results.quarantine["row"].nunique())]
+    for key, col in (
+        ("partial", "partial"),
+        ("speeders", "speeder"),
+        ("straight", "straight_liner"),
+        ("duplicates", "duplicate"),
+    ):
+        quality.append(t[key].format(n=int(flags[col].sum())))
+    limits = [t["limit_prototypes"], t["limit_stage"], t["limit_perception"], t["limit_invariance"]]
+    return {
+        "respondents": rows,
+        "reliability": reliability,
+        "suppressed": suppressed,
+        "threshold_note": t["threshold_note"].format(threshold=results.threshold),
+        "data_quality": quality,
+        "limitations": limits,
+    }
+
+
+def compose_brief(
+    results: Results,
+    instrument: Instrument,
+    *,
+    lang: str,
+    figures_dir: str | Path,
+    company: str = "",
+    invited: dict[str, int] | None = None,
+    date: dt.date | None = None,
+) -> dict:
+    """The template context of the brief in ``lang``; figures are written to
+    ``figures_dir`` (PNG, SVG, alt text) and embedded as data URIs."""
+    t = texts_for(lang)
+    out = Path(figures_dir)
+    findings = find_findings(results, instrument)
+    recs = recommend(findings)
+    summary = results.scale_summary.set_index(["scale", "group"])
+    coop = summary.loc[("cooperation", "all")]
+    stage = results.stage.set_index("group").loc["all"]
+    protos = load_prototypes()
+    company_row = results.prototypes[results.prototypes["business_unit"] == "company"]
+    if len(company_row):
+        c = company_row.iloc[0]
+        configuration = c[f"label_{lang}"]
+        runner = protos.configurations[c["runner_up"]].label[lang]
+        config_note = t["config_note"].format(
+            distance=fmt_number(c["distance"], lang, 0),
+            runner_up_distance=fmt_number(c["runner_up_distance"], lang, 0),
+            runner_up=runner,
+            note=protos.approximation_note[lang],
+        )
+    else:
+        configuration, config_note = "–", protos.approximation_note[lang]
+    grade_figure, grade_caption = _grade(results, lang, out)
+    key, seen = [], set()
+    for f in findings:
+        if f.id not in seen:
+            key.append(f.text[lang])
+            seen.add(f.id)
+        if len(key) == 3:
+            break
+    gap_findings = [f.text[lang] for f in findings if f.kind in ("gap", "mirror", "orientation")]
+    shown = set(key) | set(gap_findings[:6])
+    untriggered = [
+        f"{f.text[lang]} ({t['no_trigger']})"
+        for f in findings
+        if f.id not in triggered_ids() and f.text[lang] in shown and f.id != "perception_gap"
+    ]
+    return {
+        "lang": lang,
+        "t": t,
+        "company": company,
+        "date": format_date(date or dt.date.today(), format="long", locale=LOCALES[lang]),
+        "verdict": {
+            "index": fmt_number(coop["mean"], lang, 0),
+            "ci": fmt_ci(coop["ci_low"], coop["ci_high"], lang, 0),
+            "stage": t["stages"][stage["stage"]],
+            "configuration": configuration,
+            "configuration_note": config_note,
+            "grade_figure": grade_figure,
+            "grade_caption": grade_caption,
+        },
+        "key_findings": key,
+        "gap_findings": gap_findings[:6],
+        "figures": _figures(results, instrument, lang, out),
+        "recommendations": [
+            {
+                "title": r.title[lang],
+                "action": r.action[lang],
+                "rationale": r.rationale[lang],
+                "sources": r.sources,
+                "because": r.because.text[lang],
+            }
+            for r in recs
+        ],
+        "untriggered": untriggered,
+        "method": _method(results, instrument, lang, invited or {}),
+    }
+
+
+def findings_table(findings: list[Finding]) -> pd.DataFrame:
+    """The findings behind a brief as a table (id, kind, strength, evidence, de, en)."""
+    return pd.DataFrame(
+        [
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "strength": f.strength,
+                "evidence": f.evidence,
+                "text_de": f.text["de"],
+                "text_en": f.text["en"],
+            }
+            for f in findings
+        ]
+    )
+
+
+def make_brief(
+    results: Results,
+    instrument: Instrument,
+    out_dir: str | Path,
+    *,
+    lang: str,
+    company: str = "",
+    invited: dict[str, int] | None = None,
+) -> tuple[Path, Path]:
+    """Write ``brief_<lang>.html`` and ``brief_<lang>.pdf`` (figures in ``figures/``)."""
+    from analysis.brief.render import write_brief
+
+    out = Path(out_dir)
+    context = compose_brief(
+        results,
+        instrument,
+        lang=lang,
+        figures_dir=out / "figures",
+        company=company,
+        invited=invited,
+    )
+    return write_brief(context, out, stem=f"brief_{lang}")

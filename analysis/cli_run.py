@@ -1,0 +1,145 @@
+"""``alignmeter demo``, ``run`` and ``brief``: from responses to tables, figures and briefs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+LANGS = ("de", "en")
+
+
+def _console():
+    from rich.console import Console
+
+    from analysis.cli import STATE
+
+    return Console(quiet=STATE["quiet"], soft_wrap=True, highlight=False)
+
+
+def _analyse_and_write(
+    data: Path,
+    output: Path,
+    *,
+    langs: tuple[str, ...],
+    company: str,
+    threshold: int,
+    notebooks: bool,
+) -> list[Path]:
+    """The full chain with a progress bar; returns the files written."""
+    from rich.progress import Progress
+
+    from analysis.brief.compose import findings_table, make_brief
+    from analysis.findings import find_findings
+    from analysis.pipeline import run_analysis, write_tables
+    from survey import load_instrument
+    from survey.tables import read_table
+
+    console = _console()
+    written: list[Path] = []
+    steps = 2 + len(langs) + (1 if notebooks else 0)
+    with Progress(console=console, transient=True, disable=console.quiet) as progress:
+        task = progress.add_task("analysing", total=steps)
+        ins = load_instrument()
+        results = run_analysis(read_table(data, ins), ins, threshold=threshold)
+        progress.advance(task)
+        progress.update(task, description="writing tables")
+        written += write_tables(results, output / "tables")
+        findings = output / "tables" / "findings.csv"
+        findings_table(find_findings(results, ins)).to_csv(findings, index=False)
+        written.append(findings)
+        progress.advance(task)
+        for lang in langs:
+            progress.update(task, description=f"writing the brief ({lang})")
+            written += make_brief(results, ins, output, lang=lang, company=company)
+            progress.advance(task)
+        if notebooks:
+            from analysis.notebooks import run_notebooks
+
+            progress.update(task, description="running the notebooks")
+            for nb, html in run_notebooks(
+                output / "notebooks", data=data, lang=langs[0], threshold=threshold
+            ):
+                written += [nb, html]
+            progress.advance(task)
+    written += sorted((output / "figures").glob("*.*"))
+    return written
+
+
+def _report(written: list[Path]) -> None:
+    """The list of files written; figures (PNG, SVG, alt text) only with ``--verbose``."""
+    from analysis.cli import STATE
+
+    console = _console()
+    figures = [p for p in written if p.parent.name == "figures"]
+    shown = written if STATE["verbose"] else [p for p in written if p not in figures]
+    console.print(f"{len(written)} files written:")
+    for path in shown:
+        console.print(f"  {path}")
+    if figures and not STATE["verbose"]:
+        console.print(
+            f"  and {len(figures)} figure files in {figures[0].parent} (--verbose lists them)"
+        )
+
+
+def demo(
+    output: Path = typer.Option(Path("demo-output"), "--output", "-o", help="Folder to write."),
+    units: int = typer.Option(12, "--units", help="Business units of the synthetic company."),
+    per_department: int = typer.Option(
+        20, "--per-department", help="Respondents per department and unit."
+    ),
+    seed: int = typer.Option(1, "--seed", help="Random seed."),
+    notebooks: bool = typer.Option(True, "--notebooks/--no-notebooks", help="Run the notebooks."),
+) -> None:
+    """The demo diagnostic end to end: synthetic data, analysis, briefs (de and en),
+    figures, tables (CSV and Excel) and executed notebooks."""
+    from survey.synthetic import generate, write_diagnostic
+
+    diag = generate(units=units, per_department=per_department, seed=seed, scenario="default")
+    table, truth = write_diagnostic(diag, output / "data" / "responses.csv")
+    written = _analyse_and_write(
+        table, output, langs=LANGS, company="Demo GmbH", threshold=5, notebooks=notebooks
+    )
+    written = [table, truth, *written]
+    _report(written)
+
+
+def run(
+    data: Path = typer.Option(..., "--data", help="Response table (CSV or Parquet)."),
+    output: Path = typer.Option(Path("alignmeter-output"), "--output", "-o", help="Folder."),
+    company: str = typer.Option("", "--company", help="Company name for the brief."),
+    threshold: int = typer.Option(5, "--threshold", help="Anonymity threshold."),
+    notebooks: bool = typer.Option(False, "--notebooks/--no-notebooks", help="Run notebooks."),
+) -> None:
+    """Analyse a real diagnostic: tables, figures and briefs in both languages."""
+    written = _analyse_and_write(
+        data, output, langs=LANGS, company=company, threshold=threshold, notebooks=notebooks
+    )
+    _report(written)
+
+
+def brief(
+    data: Path = typer.Option(..., "--data", help="Response table (CSV or Parquet)."),
+    lang: str = typer.Option("en", "--lang", help="Language: de or en."),
+    company: str = typer.Option("", "--company", help="Company name for the brief."),
+    threshold: int = typer.Option(5, "--threshold", help="Anonymity threshold."),
+    output: Path = typer.Option(Path("brief"), "--output", "-o", help="Folder to write."),
+) -> None:
+    """Write the executive brief (HTML and PDF, 2-4 pages) for one language."""
+    from analysis.brief.compose import make_brief
+    from analysis.pipeline import run_analysis
+    from survey import load_instrument
+    from survey.tables import read_table
+
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use de or en")
+    ins = load_instrument()
+    results = run_analysis(read_table(data, ins), ins, threshold=threshold)
+    for path in make_brief(results, ins, output, lang=lang, company=company):
+        _console().print(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+    app.command("run")(run)
+    app.command("brief")(brief)

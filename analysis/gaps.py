@@ -1,0 +1,319 @@
+"""Perception gaps: how marketing and sales see the same things, item by item and scale by
+scale, and how each side sees itself versus how the other side sees it (mirror items)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis import twosample
+from analysis.scoring import score_scales
+from survey.instrument import ORDINAL_KINDS, Instrument
+
+DEPARTMENTS = ("marketing", "sales")
+CATEGORICAL_KINDS = {"yes_no", "single", "multiple"}
+ORIENTATION_CONSTRUCTS = {"customer_vs_product", "short_vs_long_term"}
+COMPETENCE_CONSTRUCTS = {"market_knowledge", "product_knowledge", "interpersonal_skills"}
+
+
+def _test_of(kind: str) -> str:
+    if kind in ORDINAL_KINDS:
+        return "ordinal"
+    if kind in CATEGORICAL_KINDS:
+        return "categorical"
+    return "numeric"
+
+
+def _variables(instrument: Instrument) -> pd.DataFrame:
+    rows = []
+    for col, item in instrument.column_map.items():
+        kind = instrument.kind(item)
+        if kind == "text":
+            continue
+        rows.append(
+            {
+                "level": "item",
+                "code": col,
+                "item": item.code,
+                "dimension": item.dimension,
+                "construct": item.construct,
+                "kind": kind,
+                "test": _test_of(kind),
+            }
+        )
+    for scale in instrument.scales:
+        rows.append(
+            {
+                "level": "scale",
+                "code": scale.code,
+                "item": "",
+                "dimension": scale.dimension,
+                "construct": scale.code,
+                "kind": "scale",
+                "test": "numeric",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _family(a: np.ndarray, b: np.ndarray, tests: np.ndarray, top2: list) -> dict:
+    """All statistics of a family of variables; a/b are (respondents x variables)."""
+    da, db = twosample.describe(a), twosample.describe(b)
+    res: dict[str, np.ndarray] = {
+        "n_marketing": da["n"],
+        "n_sales": db["n"],
+        "mean_marketing": da["mean"],
+        "mean_sales": db["mean"],
+        "sd_marketing": da["sd"],
+        "sd_sales": db["sd"],
+    }
+    res.update(twosample.welch(da, db))
+    res.update(twosample.hedges_g(da, db))
+    mwu = twosample.mann_whitney(a, b)
+    res["median_marketing"], res["median_sales"] = mwu.pop("median_a"), mwu.pop("median_b")
+    res.update(mwu)
+    for side, d in (("marketing", da), ("sales", db)):
+        low, high = twosample.mean_ci(d)
+        res[f"ci_low_{side}"], res[f"ci_high_{side}"] = low, high
+    k = a.shape[1]
+    for key in ("chi2", "p_chi2", "cramers_v", "mode_marketing", "mode_sales"):
+        res[key] = np.full(k, np.nan)
+    cat = np.flatnonzero(tests != "numeric")
+    if len(cat):
+        ct = twosample.contingency(a[:, cat], b[:, cat])
+        for key, src in (
+            ("chi2", "chi2"),
+            ("p_chi2", "p_chi2"),
+            ("cramers_v", "cramers_v"),
+            ("mode_marketing", "mode_a"),
+            ("mode_sales", "mode_b"),
+        ):
+            res[key][cat] = ct[src]
+    res["top2_marketing"] = np.full(k, np.nan)
+    res["top2_sales"] = np.full(k, np.nan)
+    for j, high in enumerate(top2):
+        if high is not None:
+            for arr, key in ((a, "top2_marketing"), (b, "top2_sales")):
+                col = arr[:, j]
+                answered = ~np.isnan(col)
+                if answered.any():
+                    res[key][j] = np.mean(col[answered] >= high - 1)
+    return res
+
+
+def perception_gaps(
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    by: str = "department",
+    padjust: str = "holm",
+    threshold: int = 5,
+    min_answered: float = 0.5,
+    scores: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Marketing versus sales on every item and every scale.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The canonical wide table.
+    instrument : Instrument
+        Its instrument.
+    by : str
+        Column holding the two departments (``marketing`` and ``sales``).
+    padjust : {"holm", "fdr_bh", "bonf", "none"}
+        Adjustment of the primary p-values across the whole family (all rows).
+    threshold : int
+        Anonymity threshold: a variable with fewer answers than this in either group is
+        reported without statistics (``suppressed`` True).
+    min_answered : float
+        Passed to :func:`analysis.scoring.score_scales` for the scale rows.
+    scores : DataFrame, optional
+        Output of :func:`analysis.scoring.score_scales` for ``responses``, to avoid scoring
+        twice.
+
+    Returns
+    -------
+    DataFrame
+        One row per variable (item column or scale): ``level`` (item/scale), ``code``,
+        ``item``, ``dimension``, ``construct``, ``kind``, ``test`` (numeric, ordinal,
+        categorical); per side ``n_*``, ``mean_*`` with ``ci_low_*``/``ci_high_*`` (t
+        interval), ``sd_*``, ``median_*``, ``top2_*``
+        (share in the two highest agreement categories), ``mode_*`` (modal category of
+        ordinal/categorical items); ``diff`` (marketing - sales) with Welch ``ci_low``,
+        ``ci_high``, ``t``, ``dof``, ``p_welch``; Mann-Whitney ``u`` (of marketing) and
+        ``p_mwu``; ``hedges_g`` with ``g_ci_low``, ``g_ci_high``; ``cliffs_delta``;
+        ``chi2``, ``p_chi2`` (Fisher's exact test for small 2x2 tables), ``cramers_v``;
+        ``p`` (the primary p: Welch for numeric, Mann-Whitney for ordinal, chi-square or
+        Fisher for categorical variables), ``p_adj``, ``effect`` and ``effect_type``
+        (Hedges g, Cliff's delta or Cramér's V), ``suppressed``.
+
+    Notes
+    -----
+    "Don't know" answers are missing values. Welch: :math:`t = (\\bar x_m - \\bar x_s) /
+    \\sqrt{s_m^2/n_m + s_s^2/n_s}` with Welch-Satterthwaite df; Hedges g and its CI as
+    pingouin (Hedges & Olkin 1985); Mann-Whitney asymptotic with tie and continuity
+    correction as SciPy; Cliff's delta :math:`P(m > s) - P(m < s)`; Holm (1979) or
+    Benjamini & Hochberg (1995) via statsmodels. Checked against ``pingouin.ttest``,
+    ``pingouin.mwu``, ``pingouin.compute_effsize`` and ``scipy.stats.chi2_contingency``
+    to 1e-9 (tests and ``benchmarks/bench_analysis.py``).
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> from survey.synthetic import generate
+    >>> ins = load_instrument()
+    >>> data = generate(units=6, per_department=20, seed=1, scenario="clean").responses
+    >>> gaps = perception_gaps(data, ins).set_index("code")
+    >>> gaps.loc["INF_MEET_FREQ", ["mode_marketing", "mode_sales"]].tolist()
+    [3.0, 5.0]
+    >>> bool(gaps.loc["lead_management", "p_adj"] < 0.05)
+    True
+    """
+    if by not in responses.columns:
+        raise ValueError(f"responses lack the group column {by!r}")
+    groups = set(responses[by].dropna().unique())
+    if not groups <= set(DEPARTMENTS):
+        raise ValueError(f"column {by!r} must hold {DEPARTMENTS}, found {sorted(groups)}")
+    if threshold < 1:
+        raise ValueError("threshold must be at least 1")
+    variables = _variables(instrument)
+    items = variables[variables["level"] == "item"]
+    values = responses[items["code"].tolist()].to_numpy(dtype="float64", copy=True)
+    values[values == instrument.dont_know.code] = np.nan
+    if scores is None:
+        scores = score_scales(responses, instrument, min_answered=min_answered)
+    scale_codes = [s.code for s in instrument.scales]
+    scale_values = scores["index"].to_numpy().reshape(len(scale_codes), len(responses)).T
+    matrix = np.hstack([values, scale_values])
+    is_m = (responses[by] == "marketing").to_numpy()
+    is_s = (responses[by] == "sales").to_numpy()
+    top2 = [
+        instrument.value_range(code)[1] if kind == "agreement" else None
+        for code, kind in zip(variables["code"], variables["kind"], strict=True)
+    ]
+    tests = variables["test"].to_numpy()
+    res = _family(matrix[is_m], matrix[is_s], tests, top2)
+    out = pd.concat([variables.reset_index(drop=True), pd.DataFrame(res)], axis=1)
+    out["p"] = np.select(
+        [tests == "numeric", tests == "ordinal"], [out["p_welch"], out["p_mwu"]], out["p_chi2"]
+    )
+    out["effect"] = np.select(
+        [tests == "numeric", tests == "ordinal"],
+        [out["hedges_g"], out["cliffs_delta"]],
+        out["cramers_v"],
+    )
+    out["effect_type"] = np.select(
+        [tests == "numeric", tests == "ordinal"], ["hedges_g", "cliffs_delta"], "cramers_v"
+    )
+    small = (out["n_marketing"] < threshold) | (out["n_sales"] < threshold)
+    out["suppressed"] = small.to_numpy()
+    stat_cols = [
+        c
+        for c in out.columns
+        if c not in variables.columns and c != "suppressed" and c != "effect_type"
+    ]
+    out.loc[small, stat_cols] = np.nan
+    out["p_adj"] = twosample.adjust_p(out["p"].to_numpy(), padjust)
+    return out
+
+
+def mirror_gaps(
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    by: str = "department",
+    padjust: str = "holm",
+    threshold: int = 5,
+) -> pd.DataFrame:
+    """Self-image versus other-image for every mirror pair and target department.
+
+    For a pair (``self`` item S, ``other`` item O) the four cells are: marketing rating
+    marketing (S answered by marketing), sales rating marketing (O answered by sales),
+    sales rating sales (S by sales) and marketing rating sales (O by marketing).
+
+    Returns
+    -------
+    DataFrame
+        One row per construct and target department: ``construct``, ``self_item``,
+        ``other_item``, ``target``, ``rater_self`` (= target), ``rater_other``,
+        ``n_self``, ``n_other``, ``self_mean``, ``other_mean``, ``diff`` (self - other)
+        with Welch ``ci_low``, ``ci_high``, ``t``, ``dof``, ``p_welch``, ``hedges_g``,
+        ``g_ci_low``, ``g_ci_high``, ``p_mwu``, ``p_adj`` (across all rows), ``gap_type``
+        (orientation, competence, other) and ``interpretation``: orientation gaps can help
+        (different orientations raise market performance), competence gaps hurt
+        (Homburg & Jensen 2007); ``suppressed`` for cells below the threshold.
+
+    Notes
+    -----
+    The two images of one department come from different raters, so they are compared as
+    independent samples (Welch t, Hedges g, Mann-Whitney), as in :func:`perception_gaps`.
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> from survey.synthetic import generate
+    >>> ins = load_instrument()
+    >>> data = generate(units=6, per_department=20, seed=1, scenario="clean").responses
+    >>> mirror = mirror_gaps(data, ins)
+    >>> row = mirror.query("construct == 'market_knowledge' and target == 'sales'").iloc[0]
+    >>> bool(row["self_mean"] > row["other_mean"])
+    True
+    """
+    dk = instrument.dont_know.code
+    rows, a_cols, b_cols = [], [], []
+    for own, other in instrument.mirror_pairs():
+        for target in DEPARTMENTS:
+            rater_other = instrument.other_department(target)
+            a = responses.loc[responses[by] == target, own.code].to_numpy(dtype="float64")
+            b = responses.loc[responses[by] == rater_other, other.code].to_numpy(dtype="float64")
+            a_cols.append(np.where(a == dk, np.nan, a))
+            b_cols.append(np.where(b == dk, np.nan, b))
+            gap_type = (
+                "orientation"
+                if own.construct in ORIENTATION_CONSTRUCTS
+                else "competence"
+                if own.construct in COMPETENCE_CONSTRUCTS
+                else "other"
+            )
+            rows.append(
+                {
+                    "construct": own.construct,
+                    "self_item": own.code,
+                    "other_item": other.code,
+                    "target": target,
+                    "rater_self": target,
+                    "rater_other": rater_other,
+                    "gap_type": gap_type,
+                }
+            )
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    width = max(max(len(c) for c in a_cols), max(len(c) for c in b_cols))
+    a = np.column_stack([np.pad(c, (0, width - len(c)), constant_values=np.nan) for c in a_cols])
+    b = np.column_stack([np.pad(c, (0, width - len(c)), constant_values=np.nan) for c in b_cols])
+    da, db = twosample.describe(a), twosample.describe(b)
+    stats_ = {
+        "n_self": da["n"],
+        "n_other": db["n"],
+        "self_mean": da["mean"],
+        "other_mean": db["mean"],
+    }
+    stats_.update(twosample.welch(da, db))
+    stats_.update(twosample.hedges_g(da, db))
+    stats_["p_mwu"] = twosample.mann_whitney(a, b)["p_mwu"]  # medians unused here
+    out = pd.concat([out, pd.DataFrame(stats_)], axis=1)
+    small = (out["n_self"] < threshold) | (out["n_other"] < threshold)
+    out["suppressed"] = small
+    num = [c for c in stats_ if c not in ("n_self", "n_other")]
+    out.loc[small, num] = np.nan
+    out["p_adj"] = twosample.adjust_p(out["p_welch"].to_numpy(), padjust)
+    out["interpretation"] = out["gap_type"].map(
+        {
+            "orientation": "different orientations can help market performance",
+            "competence": "competence differences hurt cooperation",
+            "other": "self-image versus other-image",
+        }
+    )
+    return out

@@ -1,0 +1,71 @@
+"""Run the analysis notebooks with papermill and render each to HTML."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from pathlib import Path
+
+NOTEBOOK_DIR = Path(str(resources.files("analysis"))).parent / "notebooks"
+
+
+def notebook_paths(folder: str | Path | None = None) -> list[Path]:
+    """The numbered notebooks (``1.0-*.ipynb`` ...), in order."""
+    if folder is None:
+        # A source checkout has them beside the package; else look in the working folder.
+        folder = NOTEBOOK_DIR if NOTEBOOK_DIR.is_dir() else Path.cwd() / "notebooks"
+    folder = Path(folder)
+    paths = sorted(folder.glob("[0-9]*.ipynb"))
+    if not paths:
+        raise FileNotFoundError(f"{folder}: no numbered notebooks found")
+    return paths
+
+
+def run_notebooks(
+    out_dir: str | Path,
+    *,
+    data: str | Path | None = None,
+    lang: str = "en",
+    threshold: int = 5,
+    notebooks: list[Path] | None = None,
+) -> list[tuple[Path, Path]]:
+    """Execute every notebook into ``out_dir`` and render it to HTML.
+
+    Parameters override the notebooks' ``parameters`` cell: ``data`` (a response table),
+    ``lang`` (de or en), ``threshold`` (anonymity) and ``output_dir`` (figures, tables).
+    Returns (executed notebook, HTML) pairs. A failing cell raises papermill's error; the
+    executed notebook is still written so that the failure can be inspected.
+    """
+    import nbformat
+    import papermill
+    from nbconvert import HTMLExporter
+
+    if lang not in ("de", "en"):
+        raise ValueError(f"unknown language {lang!r}; use de or en")
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    params: dict[str, object] = {"lang": lang, "threshold": threshold}
+    if data is not None:
+        data = Path(data).resolve()
+        if not data.exists():
+            raise FileNotFoundError(f"{data}: no such file")
+        params["data_path"] = str(data)
+
+    def one(nb: Path) -> tuple[Path, Path]:
+        target = out / nb.name
+        papermill.execute_notebook(
+            str(nb),
+            str(target),
+            parameters={**params, "output_dir": str(out / nb.stem)},
+            cwd=str(nb.parent),
+            progress_bar=False,
+            kernel_name="python3",
+        )
+        body, _ = HTMLExporter().from_notebook_node(nbformat.read(target, as_version=4))
+        html = target.with_suffix(".html")
+        html.write_text(body, encoding="utf-8")
+        return target, html
+
+    # Each notebook runs in its own kernel process: two at a time use both cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(one, notebooks or notebook_paths()))

@@ -1,0 +1,168 @@
+"""The whole analysis in one place: responses -> validated table -> scores -> comparisons.
+
+``run_analysis`` chains the stages top to bottom and returns every result table; the
+notebooks, the brief and ``alignmeter run`` all start here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.agreement import icc
+from analysis.anonymity import DEFAULT_THRESHOLD
+from analysis.benchmarks import compare_benchmarks
+from analysis.configurations import (
+    cluster_units,
+    configuration_map,
+    nearest_prototype,
+    relationship_stage,
+)
+from analysis.distributions import category_shares
+from analysis.gaps import mirror_gaps, perception_gaps
+from analysis.profiles import profile_matrix, unit_profiles
+from analysis.reliability import alpha, omega
+from analysis.scoring import keyed_items, scale_summary, score_scales
+from survey.instrument import Instrument
+from survey.schema import validate_responses
+
+
+@dataclass
+class Results:
+    """Every table of one diagnostic (tidy DataFrames, unrounded)."""
+
+    responses: pd.DataFrame  # valid rows of the canonical wide table
+    quarantine: pd.DataFrame
+    scores: pd.DataFrame
+    reliability: pd.DataFrame
+    gaps: pd.DataFrame
+    mirror: pd.DataFrame
+    agreement: pd.DataFrame
+    profiles: pd.DataFrame
+    clusters: pd.DataFrame
+    cluster_selection: pd.DataFrame
+    prototypes: pd.DataFrame
+    stage: pd.DataFrame
+    benchmarks: pd.DataFrame
+    scale_summary: pd.DataFrame
+    shares: pd.DataFrame
+    config_map: pd.DataFrame
+    threshold: int
+
+
+# Items whose answer distributions the charts and findings use.
+SHARE_ITEMS = (
+    "INF_MEET_FREQ",
+    "LEA_FOLLOWUP_TIME",
+    "OUT_GRADE",
+    "LEA_DEFINITION",
+    "LEA_SLA",
+    "LEA_SCORING_JOINT",
+    "STR_PLAN_EXISTS",
+    "STR_TEAMS_EXISTS",
+    "STR_ROTATION_EXISTS",
+    "STR_MEETINGS_EXISTS",
+    "STR_TRAINING_EXISTS",
+    "STR_CRM_EXISTS",
+)
+
+
+def reliability_table(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Alpha (and omega for scales of six items or more) of every scale."""
+    rows = []
+    for scale in instrument.scales:
+        items = keyed_items(responses, instrument, scale.code)
+        res = alpha(items).iloc[0].to_dict()
+        res["omega_total"] = res["omega_h"] = float("nan")
+        if len(items.columns) >= 6:
+            om = omega(items.dropna(), n_factors=2).iloc[0]
+            res["omega_total"], res["omega_h"] = om["omega_total"], om["omega_h"]
+        rows.append({"scale": scale.code, "dimension": scale.dimension, **res})
+    return pd.DataFrame(rows)
+
+
+def agreement_table(scores: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """ICC(1) and ICC(2) of every scale index across business units."""
+    rows = []
+    for scale, part in scores.groupby("scale", sort=False):
+        res = icc(part, value="index", group="business_unit", threshold=threshold)
+        rows.append({"scale": scale, **res.iloc[0].to_dict()})
+    return pd.DataFrame(rows)
+
+
+def run_analysis(
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    padjust: str = "holm",
+    seed: int = 0,
+) -> Results:
+    """Validate, score and compare one diagnostic.
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> from survey.synthetic import generate
+    >>> ins = load_instrument()
+    >>> res = run_analysis(generate(units=5, per_department=8, seed=1).responses, ins)
+    >>> sorted(res.prototypes.columns)[:2]
+    ['approximate', 'business_unit']
+    """
+    checked = validate_responses(responses, instrument)
+    valid = checked.valid
+    scores = score_scales(valid, instrument)
+    profiles = unit_profiles(valid, instrument, threshold=threshold, scores=scores)
+    matrix = profile_matrix(profiles)
+    if len(matrix) >= 4:
+        clusters, selection = cluster_units(matrix, seed=seed)
+    else:
+        clusters, selection = pd.DataFrame(), pd.DataFrame()
+    company = matrix.mean().to_frame("company").T if len(matrix) else matrix
+    prototypes = nearest_prototype(pd.concat([matrix, company])) if len(matrix) else matrix
+    config_map = configuration_map(matrix, prototypes) if len(matrix) >= 3 else pd.DataFrame()
+    share_items = [c for c in SHARE_ITEMS if c in instrument.column_map]
+    return Results(
+        responses=valid,
+        quarantine=checked.quarantine,
+        scores=scores,
+        reliability=reliability_table(valid, instrument),
+        gaps=perception_gaps(
+            valid, instrument, padjust=padjust, threshold=threshold, scores=scores
+        ),
+        mirror=mirror_gaps(valid, instrument, padjust=padjust, threshold=threshold),
+        agreement=agreement_table(scores, threshold),
+        profiles=profiles,
+        clusters=clusters,
+        cluster_selection=selection,
+        prototypes=prototypes,
+        stage=relationship_stage(scores),
+        benchmarks=compare_benchmarks(valid, instrument, threshold=threshold),
+        scale_summary=scale_summary(scores, threshold=threshold),
+        shares=category_shares(valid, instrument, share_items, threshold=threshold),
+        config_map=config_map,
+        threshold=threshold,
+    )
+
+
+def write_tables(results: Results, out_dir: str | Path) -> list[Path]:
+    """Every result table as CSV and all of them as sheets of one Excel workbook.
+
+    Respondent-level tables (responses, scores) are left out: a table handed around must
+    not let anyone single out a respondent.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    skip = {"responses", "scores", "threshold"}
+    written = []
+    tables = {f.name: getattr(results, f.name) for f in fields(results) if f.name not in skip}
+    with pd.ExcelWriter(out / "tables.xlsx") as excel:
+        for name, table in tables.items():
+            path = out / f"{name}.csv"
+            table.to_csv(path, index=False)
+            written.append(path)
+            table.to_excel(excel, sheet_name=name[:31], index=False)
+    written.append(out / "tables.xlsx")
+    return written

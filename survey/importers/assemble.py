@@ -1,0 +1,282 @@
+"""From a parsed foreign table to the validated canonical table, quarantine and report.
+
+Vendor modules say what each header holds and how their own codes read (a
+:class:`Parsed`); everything after that is shared here: labels to codes, numbers, the
+final validation by :func:`survey.schema.validate_responses`, and the report.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from survey.importers.matching import LabelIndex, Mapping, Target, normalise
+from survey.importers.readers import parse_number
+from survey.instrument import Instrument
+from survey.responses import empty_wide
+from survey.schema import QUARANTINE_COLUMNS, validate_responses
+
+NUMERIC_META = {"duration_s"}
+
+
+@dataclass
+class Parsed:
+    """A foreign table ready to assemble.
+
+    ``cells`` holds the data as strings, ``lines`` the row number of each data row in the
+    file (as a spreadsheet shows it), ``targets`` what each header position holds, ``meta``
+    metadata the vendor module has already read, ``codes`` vendor answer codes per column,
+    ``separator`` how joined multiple-choice cells are split, ``excluded`` rows the vendor
+    marks as not real responses (previews, spam) with the reason.
+    """
+
+    fmt: str
+    headers: list[str]
+    cells: list[list[str]]
+    lines: list[int]
+    targets: dict[int, Target]
+    meta: dict[str, list] = field(default_factory=dict)
+    codes: dict[str, dict[str, object]] = field(default_factory=dict)
+    separator: str = ","
+    excluded: dict[int, str] = field(default_factory=dict)
+    unmatched: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    table: pd.DataFrame
+    quarantine: pd.DataFrame
+    report: dict[str, object]
+
+
+def split_joined(cell: str, labels: dict[str, object], sep: str) -> list[object] | None:
+    """Codes of a joined multiple-choice cell; None if a piece is no known label.
+
+    Labels may contain the separator themselves (``Team, Gruppe``), so pieces are joined
+    back greedily, longest run first, until they form a known label.
+
+    Examples
+    --------
+    >>> split_joined("a, b, c", {"a": 1, "b c": 2}, ",")
+    [1, 2]
+    """
+    pieces = [p for p in cell.split(sep.strip() or sep)]
+    found: list[object] = []
+    i = 0
+    while i < len(pieces):
+        if not pieces[i].strip():
+            i += 1
+            continue
+        for j in range(len(pieces), i, -1):
+            key = normalise(sep.join(pieces[i:j]))
+            if key in labels:
+                found.append(labels[key])
+                i = j
+                break
+        else:
+            return None
+    return found
+
+
+def _convert(
+    value: str, column: str, instrument: Instrument, vendor: dict, labels: dict, user: dict
+):
+    """One cell -> our value, or raise ValueError with the reason."""
+    text = value.strip()
+    if text == "":
+        return None
+    if text in user:
+        return user[text]
+    if text in vendor:
+        return vendor[text]
+    if column in instrument.column_map:
+        item = instrument.column_map[column]
+        kind = instrument.kind(item)
+        if kind == "text":
+            return value
+        key = normalise(text)
+        if key in labels:
+            return labels[key]
+        try:
+            number = parse_number(text)
+        except ValueError:
+            raise ValueError(f"unknown answer {text!r} for {column}") from None
+        if not math.isfinite(number):
+            raise ValueError(f"not a number: {text!r}")
+        return number
+    key = normalise(text)
+    if labels:
+        if key in labels:
+            return labels[key]
+        raise ValueError(f"unknown answer {text!r} for {column}")
+    return text
+
+
+def assemble(parsed: Parsed, instrument: Instrument, mapping: Mapping) -> ImportResult:
+    """Convert, validate and report (see the module docstring)."""
+    n = len(parsed.cells)
+    wide = empty_wide(instrument, n)
+    labels = LabelIndex(instrument)
+    problems = list(parsed.problems)  # (row, column, value, reason)
+    for col, values in parsed.meta.items():
+        wide[col] = (
+            pd.Series(values, dtype=wide[col].dtype)
+            if col != "submitted_at"
+            else (pd.to_datetime(pd.Series(values), utc=True).astype("datetime64[s, UTC]"))
+        )
+    for col, value in mapping.constants.items():
+        wide[col] = value
+    multi_of = {
+        c: item.code
+        for c, item in instrument.column_map.items()
+        if instrument.kind(item) == "multiple"
+    }
+    touched_multi: set[str] = set()
+    positions: dict[Target, list[int]] = {}
+    for pos, target in parsed.targets.items():
+        positions.setdefault(target, []).append(pos)
+    for target, where in positions.items():
+        col = target.column
+        cells, clashes = _merge(parsed.cells, where)
+        for r in clashes:
+            shown = " | ".join(parsed.cells[r][p] for p in where if p < len(parsed.cells[r]))
+            problems.append((r, col, shown, f"answered twice for {col} (columns {where})"))
+        if target.joined:
+            _joined(instrument, col, cells, parsed.separator, labels, wide, problems)
+            continue
+        vendor = parsed.codes.get(col, {})
+        user = mapping.value_labels.get(col, {})
+        known = labels.labels(col)
+        out = []
+        for r, cell in enumerate(cells):
+            try:
+                out.append(_convert(cell, col, instrument, vendor, known, user))
+            except ValueError as exc:
+                problems.append((r, col, cell, str(exc)))
+                out.append(None)
+        if col in multi_of:
+            touched_multi.add(multi_of[col])
+            # ticked 1; explicitly unticked 0; empty stays unknown until the item is seen
+            out = [None if v is None else float(v != 0) for v in out]
+        if wide[col].dtype == "float64":
+            wide[col] = np.array([np.nan if v is None else float(v) for v in out])
+        else:
+            wide[col] = pd.Series(out, dtype="str")
+    for code in touched_multi:
+        # Tools write only the chosen options; unchosen ones of an answered item are 0.
+        cols = instrument.item_columns(code)
+        block = wide[cols]
+        answered = block.notna().any(axis=1)
+        wide.loc[answered, cols] = block[answered].fillna(0.0)
+    for r, reason in parsed.excluded.items():
+        problems.append((r, "(row)", "", reason))
+    return _validate(parsed, wide, instrument, problems)
+
+
+def _merge(rows: list[list[str]], where: list[int]) -> tuple[list[str], list[int]]:
+    """One cell per row from several columns holding one item; rows answering twice."""
+    cells, clashes = [], []
+    for r, row in enumerate(rows):
+        filled = [row[p] for p in where if p < len(row) and row[p].strip()]
+        cells.append(filled[0] if filled else "")
+        if len(filled) > 1:
+            clashes.append(r)
+    return cells, clashes
+
+
+def _joined(instrument, code, cells, sep, labels, wide, problems) -> None:
+    opts = instrument.options(code)
+    known = labels.labels(f"{code}_{opts[0].code}")
+    cols = instrument.item_columns(code)
+    block = np.full((len(cells), len(opts)), np.nan)
+    codes = np.array([float(o.code) for o in opts])
+    for r, cell in enumerate(cells):
+        if not cell.strip():
+            continue
+        chosen = split_joined(cell, known, sep)
+        if chosen is None:
+            problems.append((r, code, cell, f"unknown answer(s) in {cell!r} for {code}"))
+            continue
+        block[r] = np.isin(codes, chosen)
+    for j, col in enumerate(cols):
+        wide[col] = block[:, j]
+
+
+def _validate(parsed: Parsed, wide: pd.DataFrame, instrument: Instrument, problems) -> ImportResult:
+    bad_rows = {r for r, *_ in problems}
+    result = validate_responses(wide, instrument)
+    failed = set(result.quarantine["row"].tolist())
+    kept_rows = [r for r in range(len(wide)) if r not in failed]
+    keep = [k for k, r in enumerate(kept_rows) if r not in bad_rows]
+    table = result.valid.iloc[keep].reset_index(drop=True)
+    ids = wide["respondent_id"].tolist()
+    lines = [
+        {"row": r, "respondent_id": ids[r], "column": c, "value": v, "reason": why}
+        for r, c, v, why in problems
+    ]
+    lines += result.quarantine.to_dict("records")
+    quarantine = pd.DataFrame(lines, columns=list(QUARANTINE_COLUMNS))
+    quarantine["row"] = [parsed.lines[int(r)] for r in quarantine["row"]]
+    quarantine = quarantine.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+    from survey.quality import quality_flags
+
+    flags = quality_flags(wide, instrument)
+    report = {
+        "format": parsed.fmt,
+        "rows_read": len(wide),
+        "accepted": len(table),
+        "quarantined": len(bad_rows | failed),
+        "partial": int((wide["status"] == "partial").sum()),
+        "duplicate": int(flags["duplicate"].sum()),
+        "columns_matched": len(parsed.targets),
+        "columns_ignored": parsed.unmatched,
+        "item_columns_missing": [
+            c
+            for c in instrument.columns()
+            if c not in {t.column for t in parsed.targets.values()}
+            and instrument.column_map[c].code not in {t.column for t in parsed.targets.values()}
+        ],
+        "notes": parsed.notes,
+    }
+    return ImportResult(table=table, quarantine=quarantine, report=report)
+
+
+def meta_from(
+    rows: list[list[str]],
+    pos: int | None,
+    convert,
+    default=None,
+    *,
+    column: str = "",
+    problems: list | None = None,
+) -> list:
+    """One metadata column read from a header position with ``convert`` (else ``default``).
+
+    Cells ``convert`` rejects become ``default`` and a line in ``problems``.
+    """
+    if pos is None:
+        return [default] * len(rows)
+    out = []
+    for r, row in enumerate(rows):
+        cell = row[pos] if pos < len(row) else ""
+        try:
+            out.append(convert(cell) if cell.strip() else default)
+        except (ValueError, KeyError) as exc:
+            out.append(default)
+            if problems is not None:
+                problems.append((r, column, cell, str(exc.args[0]) if exc.args else repr(exc)))
+    return out
+
+
+def find(headers: list[str], *names: str) -> int | None:
+    """Position of the first header equal (normalised) to one of ``names``."""
+    wanted = {normalise(n) for n in names}
+    for pos, header in enumerate(headers):
+        if normalise(header) in wanted:
+            return pos
+    return None

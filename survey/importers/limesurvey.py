@@ -1,0 +1,103 @@
+"""LimeSurvey response exports (CSV, ``;`` or ``,``, usually UTF-8 with BOM).
+
+Headings may be question codes (``B03[INFTIMELY]`` or ``B03_INFTIMELY``), codes with text
+or full question texts; answers may be codes or full answers. A response without
+``submitdate`` is partial. Codes of a survey made by :mod:`survey.exporters.limesurvey`
+map back directly; other headings go through the text matcher.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from survey.exporters import limesurvey as lss
+from survey.importers.assemble import Parsed, find, meta_from
+from survey.importers.matching import Mapping, map_headers
+from survey.importers.readers import IngestError, Sheet, parse_datetime, parse_number
+from survey.instrument import Instrument
+
+META = {"id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp",
+        "token", "ipaddr", "refurl", "interviewtime"}  # fmt: skip
+ANONYMISED_DATE = "1980-01-01"
+_CODE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)(?:\[([A-Za-z0-9]+)\]|_([A-Za-z0-9]+))?")
+
+
+def is_limesurvey(rows: list[list[str]]) -> bool:
+    heads = {c.strip().lower() for c in rows[0]}
+    return "submitdate" in heads and bool(heads & {"lastpage", "startlanguage"})
+
+
+def heading_code(heading: str) -> str:
+    """``B03_INFTIMELY``, ``B03[INFTIMELY]. Text`` -> ``B03[INFTIMELY]``."""
+    m = _CODE.match(heading)
+    if not m:
+        return heading
+    sub = m.group(2) or m.group(3)
+    return f"{m.group(1)}[{sub}]" if sub else m.group(1)
+
+
+def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
+    rows = sheet.rows
+    heads = [c.strip() for c in rows[0]]
+    data = rows[1:]
+    if not data:
+        raise IngestError(f"{sheet.path}: LimeSurvey export with no responses")
+    ours = lss.response_columns(instrument)
+    by_code: dict[str, str] = {}
+    headers = []
+    for h in heads:
+        code = heading_code(h)
+        if h.lower() in META or h.lower().startswith("grouptime"):
+            headers.append("")
+        elif code in ours and h not in mapping.columns:
+            by_code[h] = ours[code]
+            headers.append(h)
+        else:
+            headers.append(h)
+    targets, unmatched = map_headers(headers, instrument, mapping, by_code)
+    codes = {}
+    for t in targets.values():
+        if t.column in instrument.column_map or t.column in {q.column for q in instrument.context}:
+            try:
+                codes[t.column] = lss.answer_values(instrument, t.column)
+            except KeyError:
+                continue
+    problems: list = []
+    submitted = meta_from(data, find(heads, "submitdate"), str.strip, "")
+    token = meta_from(data, find(heads, "token"), str.strip, "")
+    ids = meta_from(data, find(heads, "id"), str.strip, "")
+    return Parsed(
+        fmt="limesurvey",
+        headers=headers,
+        cells=data,
+        lines=[2 + i for i in range(len(data))],
+        targets=targets,
+        meta={
+            "respondent_id": [t or i for t, i in zip(token, ids, strict=True)],
+            "submitted_at": meta_from(
+                data, find(heads, "submitdate"), _date, None, column="submitdate", problems=problems
+            ),
+            "duration_s": meta_from(
+                data,
+                find(heads, "interviewtime"),
+                parse_number,
+                math.nan,
+                column="interviewtime",
+                problems=problems,
+            ),
+            "status": ["complete" if s else "partial" for s in submitted],
+            "language": meta_from(
+                data, find(heads, "startlanguage"), lambda s: s.strip().lower()[:2], "en"
+            ),
+        },
+        codes=codes,
+        separator=";",
+        unmatched=[u for u in unmatched if u.strip()],
+        problems=problems,
+    )
+
+
+def _date(text: str):
+    # Anonymised surveys write 1980-01-01 for every date: no date is better than a false one.
+    return None if text.strip().startswith(ANONYMISED_DATE) else parse_datetime(text)

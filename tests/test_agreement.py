@@ -1,0 +1,66 @@
+"""ICC(1)/ICC(2) against pingouin and by hand (unequal groups); rwg and AD by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+
+from analysis.agreement import icc, rwg
+
+
+def test_icc_matches_pingouin_on_balanced_data():
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame(
+        {
+            "u": np.repeat(list("abcdefgh"), 6),
+            "v": rng.normal(size=48) + np.repeat(rng.normal(size=8), 6),
+        }
+    )
+    df["rater"] = np.tile(range(6), 8)
+    ref = pg.intraclass_corr(df, targets="u", raters="rater", ratings="v").set_index("Type")
+    res = icc(df, value="v", group="u").iloc[0]
+    assert res["icc1"] == pytest.approx(ref.loc["ICC(1,1)", "ICC"], abs=1e-12)
+    assert res["icc2"] == pytest.approx(ref.loc["ICC(1,k)", "ICC"], abs=1e-12)
+    assert res["f"] == pytest.approx(ref.loc["ICC(1,1)", "F"], abs=1e-12)
+
+
+def test_icc_unequal_groups_by_hand():
+    df = pd.DataFrame(
+        {"u": list("aaaaabbbbbbbccccc"), "v": [1, 2, 3, 2, 2, 5, 6, 5, 7, 6, 5, 6, 3, 4, 3, 4, 3]}
+    )
+    res = icc(df, value="v", group="u").iloc[0]
+    sizes = np.array([5, 7, 5])
+    means = np.array([2.0, 40 / 7, 3.4])
+    grand = df["v"].mean()
+    msb = (sizes * (means - grand) ** 2).sum() / 2
+    msw = df.groupby("u")["v"].var().mul(sizes - 1).sum() / (17 - 3)
+    k = (17 - (sizes**2).sum() / 17) / 2
+    assert res["icc1"] == pytest.approx((msb - msw) / (msb + (k - 1) * msw))
+    assert res["icc2"] == pytest.approx((msb - msw) / msb)
+    assert res["k"] == pytest.approx(k)
+
+
+def test_icc_drops_groups_below_threshold():
+    df = pd.DataFrame({"u": list("aaaaabbbbbcc"), "v": [1, 2, 3, 2, 2, 5, 6, 5, 7, 6, 9, 9]})
+    assert icc(df, value="v", group="u")["n_groups"].iloc[0] == 2
+    with pytest.raises(ValueError, match="at least 2 groups"):
+        icc(df, value="v", group="u", threshold=6)
+
+
+def test_rwg_by_hand():
+    df = pd.DataFrame(
+        {
+            "unit": ["a"] * 5 + ["b"] * 5 + ["c"] * 2,
+            "x": [4, 4, 5, 5, 4, 1, 7, 1, 7, 4, 3, 3],
+            "y": [3, 4, 4, 4, 5, 7, 1, 7, 1, 4, 3, 3],
+        }
+    )
+    res = rwg(df, ["x", "y"], group="unit", n_options=7).set_index("group")
+    assert list(res.index) == ["a", "b"]  # c is below the threshold
+    null = (49 - 1) / 12
+    ratio = np.mean([0.3, 0.5]) / null
+    assert res.loc["a", "rwg_j"] == pytest.approx(2 * (1 - ratio) / (2 * (1 - ratio) + ratio))
+    assert res.loc["b", "rwg_j"] == 0.0  # more spread than the uniform null: set to 0
+    assert res.loc["a", "ad_j"] == pytest.approx(np.mean([0.48, 0.4]))

@@ -1,0 +1,140 @@
+"""The foundation commands: validate, codebook, synth, demo; errors are one clean line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from analysis.cli import app
+from survey.instrument import default_instrument_path
+
+runner = CliRunner()
+
+
+def test_validate_default_and_broken(tmp_path):
+    result = runner.invoke(app, ["instrument", "validate"])
+    assert result.exit_code == 0, result.output
+    assert "82 items" in result.output
+    raw = yaml.safe_load(default_instrument_path().read_text(encoding="utf-8"))
+    raw["items"][1]["code"] = raw["items"][0]["code"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from analysis.cli import run; run()",
+            "instrument",
+            "validate",
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"Error: {bad}: item INF_MEET_FREQ: duplicate code")
+    assert "Traceback" not in proc.stderr
+
+
+def test_codebook_and_synth(tmp_path):
+    result = runner.invoke(
+        app, ["codebook", "--lang", "de", "--format", "csv", "-o", str(tmp_path / "c.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(tmp_path / "c.csv")) == 82
+    out = tmp_path / "d.parquet"
+    result = runner.invoke(
+        app,
+        [
+            "synth",
+            "--units",
+            "3",
+            "--per-department",
+            "5",
+            "--seed",
+            "2",
+            "--scenario",
+            "clean",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_parquet(out)) == 30 and (tmp_path / "d.truth.json").exists()
+
+
+def test_demo_without_notebooks(tmp_path):
+    result = runner.invoke(
+        app,
+        ["demo", "-o", str(tmp_path), "--units", "5", "--per-department", "8", "--no-notebooks"],
+    )
+    assert result.exit_code == 0, result.output
+    for name in (
+        "brief_de.pdf",
+        "brief_en.pdf",
+        "brief_de.html",
+        "tables/tables.xlsx",
+        "tables/gaps.csv",
+        "data/responses.csv",
+        "data/responses.truth.json",
+    ):
+        assert (tmp_path / name).exists(), name
+        assert str(tmp_path / name) in result.output
+
+
+@pytest.mark.slow
+def test_full_demo_lists_every_file_it_wrote(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-c", "from analysis.cli import run; run()", "demo", "-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    listed = [line.strip() for line in proc.stdout.splitlines() if line.startswith("  /")]
+    assert len(listed) >= 20 and all(Path(p).exists() for p in listed)
+    assert {Path(p).name for p in listed} >= {
+        "brief_de.pdf",
+        "brief_en.pdf",
+        "tables.xlsx",
+        "5.0-brief-figures.html",
+    }
+
+
+def test_run_and_brief_report_bad_input_cleanly(tmp_path):
+    missing = tmp_path / "nope.csv"
+    for args in (["run", "--data", str(missing)], ["brief", "--data", str(missing)]):
+        proc = subprocess.run(
+            [sys.executable, "-c", "from analysis.cli import run; run()", *args],
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 1
+        assert proc.stderr.strip() == f"Error: {missing}: no such file"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("respondent_id,department\nr1,sales\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-c", "from analysis.cli import run; run()", "brief", "--data", str(bad)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1 and "bad.csv: response table lacks metadata" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys\n"
+        "from analysis.cli import app\n"
+        "try:\n    app(['--help'], prog_name='alignmeter')\nexcept SystemExit:\n    pass\n"
+        "heavy = ('pandas', 'scipy', 'matplotlib', 'numpy', 'pydantic', 'rich')\n"
+        "print('LOADED', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Usage: alignmeter" in out.stdout
+    assert out.stdout.strip().endswith("LOADED []")
