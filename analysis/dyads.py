@@ -14,6 +14,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from analysis.anonymity import DEFAULT_THRESHOLD
+
 
 def _pairs(data, scale, *, unit, role, roles):
     missing = [c for c in (unit, role, scale) if c not in data.columns]
@@ -40,7 +42,7 @@ def dyad_gaps(
     unit: str = "business_unit",
     role: str = "department",
     roles: tuple[str, str] = ("marketing", "sales"),
-    min_group_size: int = 5,
+    min_group_size: int = DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
     """Within-unit gap between the two heads' scores, per scale (paired t-test, d_z).
 
@@ -101,7 +103,7 @@ def dyadic_correlation(
     unit: str = "business_unit",
     role: str = "department",
     roles: tuple[str, str] = ("marketing", "sales"),
-    min_group_size: int = 5,
+    min_group_size: int = DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
     """Correlation between the two heads' scores across units (distinguishable dyads).
 
@@ -148,7 +150,7 @@ def response_surface(
     outcome: str,
     *,
     center: float | None = None,
-    min_group_size: int = 5,
+    min_group_size: int = DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
     """Polynomial regression of an outcome on two scores with response surface tests.
 

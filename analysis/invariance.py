@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.anonymity import DEFAULT_THRESHOLD
 from analysis.cfa import cfa
 from analysis.model_syntax import parse_model
 
@@ -87,7 +88,7 @@ def measurement_invariance(
     *,
     group: str,
     partial: Sequence[str] = (),
-    min_group_size: int = 5,
+    min_group_size: int = DEFAULT_THRESHOLD,
     delta_cfi: float = -0.01,
     delta_rmsea: float = 0.015,
 ) -> pd.DataFrame:
@@ -191,7 +192,7 @@ def locate_noninvariance(
     group: str,
     level: str = "scalar",
     partial: Sequence[str] = (),
-    min_group_size: int = 5,
+    min_group_size: int = DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
     """Find which constrained parameters differ between groups.
 

@@ -14,6 +14,8 @@ import pandas as pd
 import pingouin as pg
 from scipy import stats
 
+from analysis.anonymity import DEFAULT_THRESHOLD
+
 COLUMNS = [
     "department", "scale", "design", "wave_before", "wave_after", "n_before", "n_after",
     "mean_before", "mean_after", "diff", "ci_low", "ci_high", "t", "dof", "p_val",
@@ -21,17 +23,18 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def _tidy(data, *, scales, department, wave, panel):
+def _tidy(data, *, scales, value, department, wave, panel):
     needed = [department, wave, *([panel] if panel else [])]
     if scales is not None:
         needed += list(scales)
     else:
-        needed += ["scale", "score"]
+        needed += ["scale", value]
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise KeyError(f"columns not in data: {missing}")
     if scales is None:
-        return data[needed].rename(columns={department: "department", wave: "wave"})
+        names = {department: "department", wave: "wave", value: "score"}
+        return data[needed].rename(columns=names)
     ids = [department, wave, *([panel] if panel else [])]
     long = data.melt(id_vars=ids, value_vars=list(scales), var_name="scale", value_name="score")
     return long.rename(columns={department: "department", wave: "wave"})
@@ -41,12 +44,13 @@ def compare_waves(
     data: pd.DataFrame,
     *,
     scales: Sequence[str] | None = None,
+    value: str = "score",
     department: str = "department",
     wave: str = "wave",
     waves: tuple | None = None,
     panel: str | None = None,
     padjust: str = "holm",
-    min_group_size: int = 5,
+    min_group_size: int = DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
     """Test the change of each scale between two waves, per department.
 
@@ -57,6 +61,9 @@ def compare_waves(
         (one row per respondent and scale), or wide scores with one column per scale.
     scales : sequence of str, optional
         Scale columns of wide data; omit for tidy data.
+    value : str
+        Score column of tidy data, e.g. ``"index"`` or ``"mean"`` for the output of
+        ``analysis.scoring.score_scales`` with a wave column added.
     department, wave : str
         Names of the department and wave columns.
     waves : tuple, optional
@@ -104,7 +111,7 @@ def compare_waves(
     0  marketing  independent        20       20
     1      sales  independent        20       20
     """
-    long = _tidy(data, scales=scales, department=department, wave=wave, panel=panel)
+    long = _tidy(data, scales=scales, value=value, department=department, wave=wave, panel=panel)
     long = long.dropna(subset=["score"])
     labels = sorted(long["wave"].dropna().unique())
     if waves is None:

@@ -122,3 +122,28 @@ def test_invariance_input_errors(hs):
         measurement_invariance(dk, HS_MODEL, group="school")
     with pytest.raises(ValueError, match="cannot free"):
         measurement_invariance(hs, HS_MODEL, group="school", partial=["x42 ~ 1"])
+
+
+def test_planted_item_in_synthetic_survey_is_found():
+    """Project pipeline: synthetic diagnostic -> answers -> instrument scales -> invariance."""
+    from survey.instrument import load_instrument
+    from survey.responses import answers
+    from survey.synthetic import generate
+
+    ins = load_instrument()
+    raw = generate(units=12, per_department=20, seed=3, scenario="clean").responses
+    data = answers(raw, ins).assign(department=raw["department"].to_numpy())
+    model = model_from_scales(ins, ["information_quality", "shared_goals"])
+    clean = measurement_invariance(data, model, group="department").set_index("level")
+    assert clean["holds"].all() and clean.loc["scalar", "p_diff"] > 0.05
+
+    sales = data["department"] == "sales"
+    data.loc[sales, "INF_FIELD_FEEDBACK"] += 1.0  # sales reads this item one point higher
+    shifted = measurement_invariance(data, model, group="department").set_index("level")
+    assert shifted.loc["scalar", "p_diff"] < 1e-4 and not shifted.loc["scalar", "holds"]
+    found = locate_noninvariance(data, model, group="department")
+    assert found["parameter"].iloc[0] == "INF_FIELD_FEEDBACK ~ 1"
+    partial = measurement_invariance(
+        data, model, group="department", partial=["INF_FIELD_FEEDBACK ~ 1"]
+    ).set_index("level")
+    assert partial.loc["scalar", "p_diff"] > 0.05 and partial.loc["scalar", "holds"]

@@ -91,3 +91,23 @@ def test_wave_errors():
         compare_waves(df, scales=["trust"], waves=(1, 9))
     with pytest.raises(KeyError, match="conflict"):
         compare_waves(df, scales=["conflict"])
+
+
+def test_scored_synthetic_waves_from_scoring_output():
+    """Integration with analysis.scoring.score_scales: tidy scores plus a wave column."""
+    from analysis.scoring import score_scales
+    from survey.instrument import load_instrument
+    from survey.synthetic import generate
+
+    ins = load_instrument()
+    waves = [
+        score_scales(
+            generate(units=6, per_department=10, seed=s, scenario="null").responses, ins
+        ).assign(wave=year)
+        for s, year in ((1, 2024), (2, 2025))
+    ]
+    out = compare_waves(pd.concat(waves), value="index")
+    assert len(out) == 2 * len(ins.scales)
+    assert set(out["department"]) == {"marketing", "sales"}
+    assert not out["suppressed"].any()
+    assert out["p_adj"].between(0, 1).all()
