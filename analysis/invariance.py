@@ -251,3 +251,75 @@ def locate_noninvariance(
     )
     out.loc[out.index[order], "p_holm"] = np.minimum(holm, 1.0)
     return out.sort_values("chi2_diff", ascending=False, ignore_index=True)
+
+
+def invariance_by_scale(
+    data: pd.DataFrame,
+    instrument,
+    *,
+    group: str = "department",
+    scales: Sequence[str] | None = None,
+    min_group_size: int = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """Which scales' mean comparisons between groups are backed by scalar invariance.
+
+    Fits a one-factor model per scale (:func:`model_from_scales`) at the three levels.
+    This is the table the brief and the gap notebook read.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Item answers with don't-know set to NaN (``survey.responses.answers``) and the
+        ``group`` column.
+    instrument : survey.instrument.Instrument
+        Supplies the scales and their item columns.
+    group : str
+        Grouping column (default ``"department"``).
+    scales : sequence of str, optional
+        Scale codes (default all).
+    min_group_size : int
+        Anonymity threshold passed to :func:`measurement_invariance`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scale: ``scale``, ``n``, ``supported_level`` (``"scalar"``,
+        ``"metric"``, ``"configural"`` or None when the model could not be fitted),
+        ``means_comparable`` (scalar invariance holds), ``p_metric``, ``delta_cfi_metric``,
+        ``p_scalar``, ``delta_cfi_scalar``, ``note`` (why a scale could not be tested).
+
+    Examples
+    --------
+    >>> from survey.instrument import load_instrument
+    >>> from survey.responses import answers
+    >>> from survey.synthetic import generate
+    >>> ins = load_instrument()
+    >>> raw = generate(units=12, per_department=20, seed=3, scenario="clean").responses
+    >>> data = answers(raw, ins).assign(department=raw["department"].to_numpy())
+    >>> invariance_by_scale(data, ins, scales=["shared_goals"])[["scale", "supported_level"]]
+              scale supported_level
+    0  shared_goals          scalar
+    """
+    rows = []
+    for code, items in model_from_scales(instrument, scales).items():
+        row = {"scale": code, "supported_level": None, "means_comparable": False, "note": ""}
+        try:
+            mi = measurement_invariance(
+                data, {code: items}, group=group, min_group_size=min_group_size
+            ).set_index("level")
+        except ValueError as exc:
+            rows.append({**row, "note": str(exc)})
+            continue
+        metric, scalar = mi.loc["metric"], mi.loc["scalar"]
+        level = "configural"
+        if metric["holds"]:
+            level = "scalar" if scalar["holds"] else "metric"
+        row.update(
+            n=int(metric["n"]), supported_level=level, means_comparable=level == "scalar",
+            p_metric=metric["p_diff"], delta_cfi_metric=metric["delta_cfi"],
+            p_scalar=scalar["p_diff"], delta_cfi_scalar=scalar["delta_cfi"],
+        )  # fmt: skip
+        rows.append(row)
+    cols = ["scale", "n", "supported_level", "means_comparable", "p_metric"]
+    cols += ["delta_cfi_metric", "p_scalar", "delta_cfi_scalar", "note"]
+    return pd.DataFrame(rows).reindex(columns=cols)

@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.invariance import locate_noninvariance, measurement_invariance, model_from_scales
+from analysis.invariance import (
+    invariance_by_scale,
+    locate_noninvariance,
+    measurement_invariance,
+    model_from_scales,
+)
 
 HS_CSV = Path(__file__).parent / "fixtures" / "research" / "holzinger_swineford_1939.csv"
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -136,6 +141,8 @@ def test_planted_item_in_synthetic_survey_is_found():
     model = model_from_scales(ins, ["information_quality", "shared_goals"])
     clean = measurement_invariance(data, model, group="department").set_index("level")
     assert clean["holds"].all() and clean.loc["scalar", "p_diff"] > 0.05
+    codes = ["information_quality", "shared_goals"]
+    assert invariance_by_scale(data, ins, scales=codes)["means_comparable"].all()
 
     sales = data["department"] == "sales"
     data.loc[sales, "INF_FIELD_FEEDBACK"] += 1.0  # sales reads this item one point higher
@@ -143,6 +150,11 @@ def test_planted_item_in_synthetic_survey_is_found():
     assert shifted.loc["scalar", "p_diff"] < 1e-4 and not shifted.loc["scalar", "holds"]
     found = locate_noninvariance(data, model, group="department")
     assert found["parameter"].iloc[0] == "INF_FIELD_FEEDBACK ~ 1"
+    by_scale = invariance_by_scale(data, ins, scales=codes).set_index("scale")
+    assert by_scale["supported_level"].to_dict() == {
+        "information_quality": "metric",
+        "shared_goals": "scalar",
+    }
     partial = measurement_invariance(
         data, model, group="department", partial=["INF_FIELD_FEEDBACK ~ 1"]
     ).set_index("level")
