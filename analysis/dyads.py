@@ -185,6 +185,15 @@ def response_surface(
     means the outcome falls as the two sides drift apart). Standard errors of the a's
     come from the coefficient covariance matrix (Shanock et al. 2010).
 
+    References
+    ----------
+    Edwards, J. R., & Parry, M. E. (1993). On the use of polynomial regression equations as
+    an alternative to difference scores in organizational research. Academy of Management
+    Journal, 36(6), 1577-1613.
+    Shanock, L. R., Baran, B. E., Gentry, W. A., Pattison, S. C., & Heggestad, E. D. (2010).
+    Polynomial regression with response surface analysis. Journal of Business and
+    Psychology, 25(4), 543-554.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd

@@ -121,7 +121,7 @@ def measurement_invariance(
         ``srmr``, ``n``, ``n_groups``, ``chi2_diff``, ``df_diff``,
         ``p_diff`` (likelihood-ratio test against the previous level), ``delta_cfi``,
         ``delta_rmsea``, ``holds`` (the changes in CFI and RMSEA are within the cut-offs;
-        True for the configural level).
+        True for the configural level), ``converged`` (the optimiser reported success).
 
     Notes
     -----
@@ -129,6 +129,13 @@ def measurement_invariance(
     ``lavTestLRT`` for ``estimator = "ML"``). Checked against lavaan 0.6 on Holzinger &
     Swineford (1939) by school: configural 115.851 (48 df), metric 124.044 (54 df),
     scalar 164.103 (60 df); lavaan tutorial "Multiple groups", lavaan.ugent.be.
+
+    References
+    ----------
+    Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for testing
+    measurement invariance. Structural Equation Modeling, 9(2), 233-255.
+    Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement
+    invariance. Structural Equation Modeling, 14(3), 464-504.
 
     Examples
     --------
@@ -181,7 +188,7 @@ def measurement_invariance(
         "rmsea_ci_low",
     ]
     cols += ["rmsea_ci_high", "srmr", "n", "n_groups", "chi2_diff", "df_diff", "p_diff"]
-    cols += ["delta_cfi", "delta_rmsea", "holds"]
+    cols += ["delta_cfi", "delta_rmsea", "holds", "converged"]
     return out[cols]
 
 
