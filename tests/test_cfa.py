@@ -53,6 +53,14 @@ def test_single_group_estimates_match_lavaan(hs):
     # lavaan tutorial "CFA": x2 0.554, x3 0.729, x5 1.113, x6 0.926, x8 1.180, x9 1.082
     expected = {"x2": 0.554, "x3": 0.729, "x5": 1.113, "x6": 0.926, "x8": 1.180, "x9": 1.082}
     assert {k: round(loads[k], 3) for k in expected} == expected
+    # standard errors (expected information) and z values as printed by lavaan
+    se = est[est["op"] == "=~"].set_index("rhs")["se"]
+    expected_se = {"x2": 0.100, "x3": 0.109, "x5": 0.065, "x6": 0.055, "x8": 0.165, "x9": 0.151}
+    assert {k: round(se[k], 3) for k in expected_se} == expected_se
+    cov = est[(est["op"] == "~~") & (est["lhs"] != est["rhs"])].set_index(["lhs", "rhs"])
+    assert round(cov.loc[("visual", "textual"), "estimate"], 3) == 0.408
+    assert round(cov.loc[("visual", "textual"), "z"], 3) == 5.552
+    assert est.loc[~est["free"], "se"].isna().all()
 
 
 def test_configural_model_matches_lavaan(hs):
