@@ -272,6 +272,7 @@ def cfa(
     equal: Sequence[str] = (),
     free: Sequence[str] = (),
     min_group_size: int = 5,
+    standard_errors: bool = True,
 ) -> CFAResult:
     """Fit a (multi-group) confirmatory factor analysis by maximum likelihood.
 
@@ -290,6 +291,8 @@ def cfa(
         ``"f1 =~ x2"`` (a loading) or ``"x3 ~ 1"`` (an intercept).
     min_group_size : int
         Groups with fewer complete rows are refused (anonymity and identifiability).
+    standard_errors : bool
+        Compute standard errors (skip when only the fit is needed: faster).
 
     Returns
     -------
@@ -376,7 +379,7 @@ def cfa(
             "converged": [bool(res.success)],
         }
     )  # fmt: skip
-    se = _standard_errors(lay, x, sizes)
+    se = _standard_errors(lay, x, sizes) if standard_errors else np.full(len(x), np.nan)
     return CFAResult(fit, _estimates(lay, x, se, factors, labels), factors, labels)
 
 

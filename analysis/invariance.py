@@ -152,12 +152,11 @@ def measurement_invariance(
     factors = parse_model(model) if isinstance(model, str) else dict(model)
     data, dropped = _prepare(data, factors, group, min_group_size)
     loads, ints = _split_partial(partial)
+    fit_only = {"min_group_size": min_group_size, "standard_errors": False}
     rows = []
     for level, equal in LEVELS.items():
         freed = (loads if "loadings" in equal else []) + (ints if "intercepts" in equal else [])
-        res = cfa(
-            data, factors, group=group, equal=equal, free=freed, min_group_size=min_group_size
-        )
+        res = cfa(data, factors, group=group, equal=equal, free=freed, **fit_only)
         row = res.fit.iloc[0].to_dict()
         row.update(level=level, freed=", ".join(freed), groups=", ".join(res.groups))
         row.update(suppressed_groups=len(dropped))
@@ -235,7 +234,8 @@ def locate_noninvariance(
     factors = parse_model(model) if isinstance(model, str) else dict(model)
     data, _ = _prepare(data, factors, group, min_group_size)
     equal = LEVELS[level]
-    base = cfa(data, factors, group=group, equal=equal, free=partial, min_group_size=min_group_size)
+    fit_only = {"min_group_size": min_group_size, "standard_errors": False}
+    base = cfa(data, factors, group=group, equal=equal, free=partial, **fit_only)
     if level == "scalar":
         candidates = [f"{x} ~ 1" for f in factors for x in factors[f]]
     else:
@@ -245,8 +245,7 @@ def locate_noninvariance(
     ]
     rows = []
     for cand in candidates:
-        res = cfa(data, factors, group=group, equal=equal, free=[*partial, cand],
-                  min_group_size=min_group_size)  # fmt: skip
+        res = cfa(data, factors, group=group, equal=equal, free=[*partial, cand], **fit_only)
         diff = base.fit["chi2"].iloc[0] - res.fit["chi2"].iloc[0]
         ddf = int(base.fit["df"].iloc[0] - res.fit["df"].iloc[0])
         rows.append((cand, diff, ddf, stats.chi2.sf(max(diff, 0.0), ddf)))
