@@ -180,11 +180,9 @@ def _standard_errors(lay: _Layout, x: np.ndarray, sizes: np.ndarray) -> np.ndarr
         w_cov = 0.5 * (
             inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]
         )
-        w_cov *= (
-            np.where(rows == cols, 1.0, 2.0)[:, None]
-            * np.where(rows == cols, 1.0, 2.0)[None, :]
-            / 2
-        )
+        # duplication: an off-diagonal vech entry stands for two matrix entries
+        dup = np.where(rows == cols, 1.0, 2.0)
+        w_cov *= np.outer(dup, dup) / 2
         weight = np.zeros((p + len(rows),) * 2)
         weight[:p, :p] = inv
         weight[p:, p:] = w_cov
