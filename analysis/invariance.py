@@ -140,7 +140,10 @@ def measurement_invariance(
     Examples
     --------
     >>> import pandas as pd
-    >>> hs = pd.read_csv("tests/fixtures/research/holzinger_swineford_1939.csv")
+    >>> from pathlib import Path
+    >>> import analysis
+    >>> root = Path(analysis.__file__).resolve().parents[1]
+    >>> hs = pd.read_csv(root / "tests/fixtures/research/holzinger_swineford_1939.csv")
     >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
     >>> mi = measurement_invariance(hs, model, group="school")
     >>> mi[["level", "chi2", "df"]].round(3)
@@ -224,7 +227,10 @@ def locate_noninvariance(
     Examples
     --------
     >>> import pandas as pd
-    >>> hs = pd.read_csv("tests/fixtures/research/holzinger_swineford_1939.csv")
+    >>> from pathlib import Path
+    >>> import analysis
+    >>> root = Path(analysis.__file__).resolve().parents[1]
+    >>> hs = pd.read_csv(root / "tests/fixtures/research/holzinger_swineford_1939.csv")
     >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
     >>> locate_noninvariance(hs, model, group="school")["parameter"].iloc[0]
     'x3 ~ 1'
