@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 NOTEBOOK_DIR = Path(str(resources.files("analysis"))).parent / "notebooks"
+EXAMPLE_DATA = Path("data") / "example" / "responses.csv"
 
 
 def notebook_paths(folder: str | Path | None = None) -> list[Path]:
@@ -44,12 +45,14 @@ def run_notebooks(
         raise ValueError(f"unknown language {lang!r}; use de or en")
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    params: dict[str, object] = {"lang": lang, "threshold": threshold}
-    if data is not None:
-        data = Path(data).resolve()
-        if not data.exists():
-            raise FileNotFoundError(f"{data}: no such file")
-        params["data_path"] = str(data)
+    books = notebooks or notebook_paths()
+    # Absolute paths for everything: papermill's ``cwd`` changes the working folder of
+    # this whole process, which two notebooks running at once would leave changed.
+    data = Path(data) if data is not None else books[0].parent.parent / EXAMPLE_DATA
+    data = data.resolve()
+    if not data.exists():
+        raise FileNotFoundError(f"{data}: no such file")
+    params: dict[str, object] = {"lang": lang, "threshold": threshold, "data_path": str(data)}
 
     def one(nb: Path) -> tuple[Path, Path]:
         target = out / nb.name
@@ -57,7 +60,6 @@ def run_notebooks(
             str(nb),
             str(target),
             parameters={**params, "output_dir": str(out / nb.stem)},
-            cwd=str(nb.parent),
             progress_bar=False,
             kernel_name="python3",
         )
@@ -68,4 +70,4 @@ def run_notebooks(
 
     # Each notebook runs in its own kernel process: two at a time use both cores.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(one, notebooks or notebook_paths()))
+        return list(pool.map(one, books))

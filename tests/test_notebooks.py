@@ -4,6 +4,7 @@ example data and on a second scenario."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,9 @@ def test_numbered_and_named():
 @pytest.mark.slow
 @pytest.mark.parametrize("data", [None, DATA / "small_unit.csv"], ids=["example", "small_unit"])
 def test_every_notebook_runs(tmp_path, data):
+    before = os.getcwd()
     written = run_notebooks(tmp_path, data=data, lang="de" if data else "en")
+    assert os.getcwd() == before  # two notebooks at once must not move this process
     assert len(written) == 5
     for nb, html in written:
         book = json.loads(nb.read_text(encoding="utf-8"))
