@@ -6,25 +6,54 @@ from pathlib import Path
 
 import typer
 
+from survey.cli.collect import ADMIN_ENV, DB_HELP, open_store, require_admin
+
 
 def export(
-    data: Path = typer.Option(..., "--data", help="Response table (CSV or Parquet)."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
+    data: Path = typer.Option(None, "--data", help="Response table (CSV or Parquet)."),
+    project_dir: Path = typer.Option(
+        None, "--project", "-p", help="Project folder of the web survey (instead of --data)."
+    ),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    admin_key: str = typer.Option(None, "--admin-key", help=f"Admin key (or ${ADMIN_ENV})."),
+    partial: bool = typer.Option(
+        False, "--partial", help="Add questionnaires in progress (status 'partial')."
+    ),
     fmt: str = typer.Option(
         None, "--format", help="csv, parquet, spss, stata or csv-excel (default: by suffix)."
     ),
     lang: str = typer.Option("en", "--lang", help="Language of SPSS/Stata labels: de or en."),
-    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
 ) -> None:
-    """Write the response table as CSV, Parquet, SPSS (.sav) or Stata (.dta) with variable
-    and value labels, or an Excel CSV (UTF-8 with BOM, ';', decimal comma)."""
+    """Write the canonical response table, from a file (--data) or from the web survey's
+    database (--project, optionally --db; needs the admin key), as CSV, Parquet, SPSS
+    (.sav) or Stata (.dta) with labels, or an Excel CSV (UTF-8 BOM, ';', decimal comma)."""
     from survey import load_instrument
-    from survey.tables import read_table, write_table
+    from survey.tables import write_table
 
     if lang not in ("de", "en"):
         raise ValueError(f"unknown language {lang!r}; use de or en")
     ins = load_instrument()
-    path = write_table(read_table(data, ins), output, fmt, instrument=ins, lang=lang)
-    typer.echo(f"wrote {path}")
+    table = load_responses(
+        ins, data=data, project_dir=project_dir, db=db, admin_key=admin_key, partial=partial
+    )
+    path = write_table(table, output, fmt, instrument=ins, lang=lang)
+    typer.echo(f"wrote {path} ({len(table)} responses)")
+
+
+def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None, partial=False):
+    """The wide table from a file or from a project's (or any) survey database."""
+    from survey.tables import read_table
+
+    if (data is None) == (project_dir is None and db is None):
+        raise ValueError("give either --data FILE or --project DIR (and/or --db URL)")
+    if data is not None:
+        return read_table(data, ins)
+    from survey.collected import collected_responses
+
+    project, store = open_store(project_dir or Path("."), db)
+    require_admin(project, admin_key)
+    return collected_responses(store, ins, partial=partial)
 
 
 def register(app: typer.Typer) -> None:

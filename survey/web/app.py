@@ -1,0 +1,611 @@
+"""The respondent-facing web survey and its admin pages (FastAPI, server-rendered, no JS).
+
+Flow: a link (``/s/UNIT[/DEPARTMENT]``) or an invitation (``/t/TOKEN``) shows the welcome
+page with the privacy notice; ``POST /start`` opens a questionnaire and sets the resume
+code as a cookie; ``/q/N`` is page N (context first, then one page per dimension); the last
+page's submit stores the response. Every form is POST-redirect-GET, carries a CSRF token
+and is checked on the server; errors are shown next to the field.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from survey.instrument import Instrument, Item
+from survey.project import Project
+from survey.questionnaire import (
+    DK_SUFFIX,
+    TEXT_LIMIT,
+    BadForm,
+    Page,
+    context_fields,
+    pages,
+    parse_context,
+    parse_page,
+)
+from survey.store import Store, normalise_code
+from survey.web.guard import GuardMiddleware
+
+HERE = Path(__file__).parent
+TEXTS: dict[str, dict[str, str]] = yaml.safe_load((HERE / "texts.yaml").read_text("utf-8"))
+CSS = (HERE / "survey.css").read_bytes()
+RESUME_COOKIE, CSRF_COOKIE, ADMIN_COOKIE = "am_resume", "am_csrf", "am_admin"
+ADMIN_HOURS = 8
+INLINE_KINDS = {"agreement", "bipolar", "frequency", "grade", "timeband", "yes_no"}
+
+
+class Problem(Exception):
+    """A request we refuse with a page that explains why (always a 4xx)."""
+
+    def __init__(self, status: int, text_key: str, **values: object) -> None:
+        super().__init__(text_key)
+        self.status, self.text_key, self.values = status, text_key, values
+
+
+def texts(lang: str) -> dict[str, str]:
+    return {key: value[lang] for key, value in TEXTS.items()}
+
+
+def create_app(project: Project, store: Store, instrument: Instrument) -> FastAPI:
+    """The ASGI app for one project. Serve it with uvicorn (``alignmeter serve``)."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(GuardMiddleware)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["j2", "html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    plan = pages(instrument)
+    secret = project.secret.encode()
+
+    # --- helpers --------------------------------------------------------------------------
+    def pick_lang(request: Request, *candidates: str | None) -> str:
+        for cand in (request.query_params.get("lang"), *candidates):
+            if cand in project.languages:
+                return cand
+        for part in request.headers.get("accept-language", "").split(","):
+            code = part.split(";")[0].strip()[:2].lower()
+            if code in project.languages:
+                return code
+        return project.languages[0]
+
+    def csrf_for(cookie: str) -> str:
+        return hmac.new(secret, f"csrf:{cookie}".encode(), "sha256").hexdigest()
+
+    def render(
+        request: Request, name: str, lang: str, status: int = 200, **ctx: Any
+    ) -> HTMLResponse:
+        cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(16)
+        switch = [(code, f"{request.url.path}?lang={code}") for code in project.languages]
+        html = env.get_template(name).render(
+            lang=lang,
+            t=texts(lang),
+            company=project.company,
+            csrf=csrf_for(cookie),
+            switch=switch if len(switch) > 1 and request.method == "GET" else [],
+            **ctx,
+        )
+        response = HTMLResponse(html, status_code=status)
+        if CSRF_COOKIE not in request.cookies:
+            response.set_cookie(
+                CSRF_COOKIE, cookie, httponly=True, samesite="strict", secure=_https(request)
+            )
+        return response
+
+    def message(
+        request: Request, lang: str, status: int, heading: str, *paragraphs: str, **ctx: Any
+    ) -> HTMLResponse:
+        return render(
+            request, "message.html.j2", lang, status, heading=heading, paragraphs=paragraphs, **ctx
+        )
+
+    async def read_form(request: Request) -> dict[str, list[str]]:
+        form = await request.form(max_files=0, max_fields=400)
+        out: dict[str, list[str]] = {}
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                raise BadForm("file uploads are not accepted")
+            out.setdefault(key, []).append(value)
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        sent = out.pop("csrf", [""])
+        if not cookie or len(sent) != 1 or not hmac.compare_digest(sent[0], csrf_for(cookie)):
+            raise Problem(403, "error_csrf")
+        return out
+
+    def check_open() -> None:
+        if not project.is_open():
+            raise Problem(
+                403,
+                "error_closed",
+                opens=project.opens or "…",
+                closes=project.closes or "…",
+            )
+
+    def redirect(url: str) -> RedirectResponse:
+        return RedirectResponse(url, status_code=303)
+
+    # --- respondent pages -----------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse)
+    async def home(request: Request) -> Response:
+        lang = pick_lang(request)
+        t = texts(lang)
+        return message(
+            request, lang, 200, t["survey_title"], t["home_text"], home="/resume?lang=" + lang
+        )
+
+    def welcome(request: Request, entry: str) -> HTMLResponse:
+        check_open()
+        lang = pick_lang(request)
+        t = texts(lang)
+        privacy = [
+            t["privacy_purpose"],
+            t["privacy_who"],
+            t["privacy_threshold"].format(threshold=project.anonymity_threshold),
+            t["privacy_storage"],
+            t["privacy_voluntary"],
+        ]
+        return render(
+            request,
+            "welcome.html.j2",
+            lang,
+            intro=t["welcome_intro"].format(company=project.company),
+            privacy=privacy,
+            entry=entry,
+        )
+
+    @app.get("/s/{unit}", response_class=HTMLResponse)
+    async def open_link(request: Request, unit: str) -> Response:
+        return welcome(request, _open_entry(project, instrument, unit, None))
+
+    @app.get("/s/{unit}/{department}", response_class=HTMLResponse)
+    async def open_link_department(request: Request, unit: str, department: str) -> Response:
+        return welcome(request, _open_entry(project, instrument, unit, department))
+
+    @app.get("/t/{token}", response_class=HTMLResponse)
+    async def invitation(request: Request, token: str) -> Response:
+        await run_in_threadpool(_check_token, store, token)
+        return welcome(request, f"t:{token}")
+
+    @app.post("/start")
+    async def start(request: Request) -> Response:
+        form = await read_form(request)
+        check_open()
+        lang = pick_lang(request, _single(form, "lang"))
+        entry = _single(form, "entry")
+        if entry.startswith("t:"):
+            token = entry[2:]
+            department, unit, _ = await run_in_threadpool(_check_token, store, token)
+        else:
+            _, unit, department = ([*entry.split(":"), "", "", ""])[:3]
+            if entry != _open_entry(project, instrument, unit or None, department or None):
+                raise BadForm("the link data was changed")
+            token = None
+        code = await run_in_threadpool(
+            partial(
+                store.start_session,
+                lang,
+                department=department or None,
+                business_unit=unit or None,
+                token=token,
+            )
+        )
+        response = redirect("/q/0")
+        response.set_cookie(
+            RESUME_COOKIE, code, httponly=True, samesite="lax", secure=_https(request)
+        )
+        return response
+
+    async def current_session(request: Request):
+        code = request.cookies.get(RESUME_COOKIE, "")
+        session = await run_in_threadpool(store.session, code) if code else None
+        if session is None:
+            if code and await run_in_threadpool(store.is_finished, code):
+                raise Problem(409, "already_text")
+            raise Problem(404, "error_no_session")
+        return code, session
+
+    @app.get("/q/{number}", response_class=HTMLResponse)
+    async def show_page(request: Request, number: int) -> Response:
+        _code, session = await current_session(request)
+        if not 0 <= number < len(plan):
+            raise Problem(404, "error_not_found")
+        if number > session.reached or (number > 0 and not session.department):
+            return redirect(f"/q/{min(session.reached, len(plan) - 1)}")
+        lang = pick_lang(request, session.language)
+        values = _form_values(instrument, plan[number], session.answers, session.context)
+        return page_response(request, lang, plan[number], session, values, {})
+
+    def page_response(request, lang, page, session, values, errors) -> HTMLResponse:
+        t = texts(lang)
+        if page.key == "context":
+            heading, intro = t["context_heading"], t["context_intro"]
+            questions = _context_questions(instrument, project, session.fixed, lang, values, errors)
+        else:
+            heading, intro = instrument.dimensions[page.key][lang], t["optional_note"]
+            questions = [
+                _question(instrument, item, lang, session.department, values, errors, t)
+                for item in page.items
+            ]
+        return render(
+            request,
+            "page.html.j2",
+            lang,
+            422 if errors else 200,
+            heading=heading,
+            intro=intro,
+            questions=questions,
+            errors=errors,
+            number=page.number,
+            pages=len(plan),
+            last=page.number == len(plan) - 1,
+            progress_text=t["progress"].format(page=page.number + 1, pages=len(plan)),
+        )
+
+    @app.post("/q/{number}")
+    async def submit_page(request: Request, number: int) -> Response:
+        form = await read_form(request)
+        check_open()
+        code, session = await current_session(request)
+        if not 0 <= number < len(plan) or _single(form, "page") != str(number):
+            raise BadForm("the page number was changed")
+        if number > session.reached:
+            raise BadForm("this page has not been reached yet")
+        action = _single(form, "action") or "next"
+        if action not in ("next", "back", "save"):
+            raise BadForm(f"unknown action {action!r}")
+        lang = pick_lang(request, _single(form, "lang"), session.language)
+        page = plan[number]
+        if page.key == "context":
+            parsed = parse_context(form, instrument, project.business_units, session.fixed, lang)
+        else:
+            parsed = parse_page(form, instrument, page, lang)
+        if parsed.errors and action == "next":
+            return page_response(request, lang, page, session, form, parsed.errors)
+        if page.key == "context" and "department" not in parsed.context and not session.department:
+            return page_response(request, lang, page, session, form, parsed.errors)
+        reached = number + 1 if action == "next" else number
+        saved = await run_in_threadpool(
+            partial(
+                store.save_page,
+                code,
+                reached,
+                answers=parsed.answers,
+                context=parsed.context,
+                language=lang,
+            )
+        )
+        if not saved:
+            raise Problem(404, "error_no_session")
+        if action == "back":
+            return redirect(f"/q/{max(number - 1, 0)}")
+        if action == "save":
+            return redirect("/saved")
+        if number < len(plan) - 1:
+            return redirect(f"/q/{number + 1}")
+        result = await run_in_threadpool(
+            partial(store.finish, code, instrument_version=instrument.version)
+        )
+        if result == "token_used":
+            raise Problem(410, "error_token_used")
+        if result == "unknown":
+            raise Problem(404, "error_no_session")
+        response = redirect(f"/thanks?lang={lang}")
+        response.delete_cookie(RESUME_COOKIE)
+        return response
+
+    @app.get("/thanks", response_class=HTMLResponse)
+    async def thanks(request: Request) -> Response:
+        lang = pick_lang(request)
+        t = texts(lang)
+        response = message(request, lang, 200, t["thanks_heading"], t["thanks_text"])
+        response.delete_cookie(RESUME_COOKIE)
+        return response
+
+    @app.get("/saved", response_class=HTMLResponse)
+    async def saved(request: Request) -> Response:
+        code, session = await current_session(request)
+        lang = pick_lang(request, session.language)
+        t = texts(lang)
+        return message(
+            request,
+            lang,
+            200,
+            t["saved_heading"],
+            t["saved_intro"],
+            code=code,
+            resume_url=f"{request.base_url}resume?lang={lang}",
+        )
+
+    @app.get("/resume", response_class=HTMLResponse)
+    async def resume_form(request: Request) -> Response:
+        lang = pick_lang(request)
+        return render(request, "resume.html.j2", lang, value="", error="")
+
+    @app.post("/resume")
+    async def resume(request: Request) -> Response:
+        form = await read_form(request)
+        lang = pick_lang(request, _single(form, "lang"))
+        typed = _single(form, "code")[:40]
+        code = normalise_code(typed)
+        session = await run_in_threadpool(store.session, code) if code else None
+        if session is None:
+            if code and await run_in_threadpool(store.is_finished, code):
+                raise Problem(409, "already_text")
+            error = texts(lang)["resume_unknown"]
+            return render(request, "resume.html.j2", lang, 404, value=typed, error=error)
+        response = redirect(f"/q/{min(session.reached, len(plan) - 1)}")
+        response.set_cookie(
+            RESUME_COOKIE, code, httponly=True, samesite="lax", secure=_https(request)
+        )
+        return response
+
+    # --- admin ----------------------------------------------------------------------------
+    def admin_token(expires: int) -> str:
+        sig = hmac.new(secret, f"admin:{expires}".encode(), "sha256").hexdigest()
+        return f"{expires}.{sig}"
+
+    def is_admin(request: Request) -> bool:
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            return project.check_admin_key(auth[7:].strip())
+        expires, _, _sig = request.cookies.get(ADMIN_COOKIE, "").partition(".")
+        if not expires.isdigit() or int(expires) < time.time():
+            return False
+        return hmac.compare_digest(request.cookies[ADMIN_COOKIE], admin_token(int(expires)))
+
+    @app.get("/admin", response_class=HTMLResponse)
+    async def admin(request: Request) -> Response:
+        lang = pick_lang(request)
+        if not is_admin(request):
+            return render(request, "admin.html.j2", lang, 401, login=True, error="")
+        from survey.collected import status_table
+
+        table = await run_in_threadpool(status_table, store, project.anonymity_threshold)
+        t = texts(lang)
+        columns = [t[f"col_{c}"] for c in ("department", "unit", *_STATUS, "completion")]
+        rows = table.astype(str).replace({"nan": "", "None": ""}).to_numpy().tolist()
+        links = [
+            (name, f"{request.base_url}s/{code}") for code, name in project.business_units.items()
+        ]
+        return render(
+            request,
+            "admin.html.j2",
+            lang,
+            login=False,
+            columns=columns,
+            rows=rows,
+            links=links,
+            masked_note=t["admin_masked"].format(threshold=project.anonymity_threshold),
+        )
+
+    @app.post("/admin")
+    async def admin_login(request: Request) -> Response:
+        form = await read_form(request)
+        lang = pick_lang(request, _single(form, "lang"))
+        key = _single(form, "key")[:200]
+        if not await run_in_threadpool(project.check_admin_key, key):
+            error = texts(lang)["admin_wrong_key"]
+            return render(request, "admin.html.j2", lang, 401, login=True, error=error)
+        expires = int(time.time()) + ADMIN_HOURS * 3600
+        response = redirect("/admin")
+        response.set_cookie(
+            ADMIN_COOKIE,
+            admin_token(expires),
+            httponly=True,
+            samesite="strict",
+            secure=_https(request),
+            max_age=ADMIN_HOURS * 3600,
+        )
+        return response
+
+    @app.get("/admin/export.csv")
+    async def admin_export(request: Request) -> Response:
+        if not is_admin(request):
+            raise Problem(401, "admin_need_key")
+        from survey.collected import collected_responses
+
+        table = await run_in_threadpool(collected_responses, store, instrument)
+        return Response(
+            table.to_csv(index=False),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{project.id}-responses.csv"'},
+        )
+
+    @app.get("/static/survey.css")
+    async def css() -> Response:
+        return Response(CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+    # --- errors: always a page and a 4xx -------------------------------------------------
+    def problem_page(request: Request, status: int, key: str, **values: object) -> Response:
+        lang = pick_lang(request)
+        t = texts(lang)
+        text = t[key].format(**values) if values else t[key]
+        heading = t["thanks_heading"] if key == "already_text" else t["error_heading"]
+        return message(request, lang, status, heading, text, home=None)
+
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> Response:
+        return problem_page(request, exc.status, exc.text_key, **exc.values)
+
+    @app.exception_handler(BadForm)
+    async def on_bad_form(request: Request, exc: BadForm) -> Response:
+        return problem_page(request, 400, "error_bad_form")
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        return problem_page(request, 404, "error_not_found")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        key = {404: "error_not_found", 405: "error_method"}.get(exc.status_code, "error_bad_form")
+        return problem_page(request, exc.status_code, key)
+
+    return app
+
+
+_STATUS = ("invited", "in_progress", "complete")
+
+
+def _https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _single(form: Mapping[str, list[str]], name: str) -> str:
+    values = form.get(name, [])
+    if len(values) > 1:
+        raise BadForm(f"field {name!r} sent more than once")
+    return values[0] if values else ""
+
+
+def _open_entry(project: Project, ins: Instrument, unit: str | None, dept: str | None) -> str:
+    if unit not in project.business_units or (dept and dept not in ins.departments):
+        raise Problem(404, "error_not_found")
+    return f"u:{unit}:{dept or ''}"
+
+
+def _check_token(store: Store, token: str) -> tuple[str, str, bool]:
+    found = store.token(token) if 8 <= len(token) <= 64 else None
+    if found is None:
+        raise Problem(404, "error_token_unknown")
+    if found[2]:
+        raise Problem(410, "error_token_used")
+    return found
+
+
+def _form_values(
+    ins: Instrument, page: Page, answers: Mapping[str, object], context: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """Stored answers as the form fields that would send them (to fill a page in)."""
+    if page.key == "context":
+        return {k: [v] for k, v in context.items()}
+    dk = ins.dont_know.code
+    out: dict[str, list[str]] = {}
+    for item in page.items:
+        kind = ins.kind(item)
+        cols = ins.item_columns(item)
+        if kind == "multiple":
+            out[item.code] = [c.rsplit("_", 1)[1] for c in cols if answers.get(c) == 1]
+        elif kind in ("percent", "constant_sum") and all(answers.get(c) == dk for c in cols):
+            out[item.code + DK_SUFFIX] = ["1"]
+        else:
+            out.update({c: [str(answers[c])] for c in cols if c in answers})
+    return out
+
+
+def _choice(values: Mapping[str, list[str]], name: str) -> str:
+    got = values.get(name, [])
+    return got[0] if got else ""
+
+
+def _context_questions(ins, project, fixed, lang, values, errors) -> list[dict]:
+    out = []
+    for col, options in context_fields(ins, project.business_units, fixed):
+        question = next(q for q in ins.context if q.column == col)
+        current = _choice(values, col)
+        opts = [
+            {
+                "value": code,
+                "label": label if isinstance(label, str) else label[lang],
+                "checked": code == current,
+            }
+            for code, label in options.items()
+        ]
+        out.append(
+            _view(col, "choice", question.text[lang], errors, options=opts, inline=False)
+            | {"required": col in ("department", "business_unit")}
+        )
+    return out
+
+
+def _question(
+    ins: Instrument,
+    item: Item,
+    lang: str,
+    department: str | None,
+    values: Mapping[str, list[str]],
+    errors: Mapping[str, str],
+    t: Mapping[str, str],
+) -> dict:
+    kind = ins.kind(item)
+    legend = ins.render(item.text, lang, department) if department else item.text[lang]
+    if kind == "text":
+        return _view(item.code, "text", legend, errors, value=_choice(values, item.code)) | {
+            "max": TEXT_LIMIT,
+            "hint": t["chars_max"].format(n=TEXT_LIMIT),
+            "anchor": item.code,
+        }
+    if kind == "multiple":
+        chosen = set(values.get(item.code, []))
+        opts = [
+            {"value": str(o.code), "label": o.label[lang], "checked": str(o.code) in chosen}
+            for o in ins.options(item)
+        ]
+        hint = t["choose_up_to"].format(n=item.max_choices) if item.max_choices else ""
+        return _view(item.code, "multiple", legend, errors, options=opts, hint=hint)
+    if kind in ("percent", "constant_sum"):
+        low, high = ins.value_range(item)
+        cols = ins.item_columns(item)
+        labels = [p.label[lang] for p in item.parts] if item.parts else [legend]
+        inputs = [
+            {"name": c, "label": label, "value": _choice(values, c)}
+            for c, label in zip(cols, labels, strict=True)
+        ]
+        total = ins.response_type(item).total
+        hint = (
+            t["points_of"].format(total=total)
+            if total
+            else t["percent_hint"].format(min=low, max=high)
+        )
+        dk_name = item.code + DK_SUFFIX if item.dont_know else ""
+        return _view(item.code, "numbers", legend, errors, inputs=inputs, hint=hint) | {
+            "min": low,
+            "max": high,
+            "dk_name": dk_name,
+            "dk_checked": bool(dk_name and values.get(dk_name)),
+            "anchor": cols[0],
+        }
+    current = _choice(values, item.code)
+    opts = [
+        {"value": str(o.code), "label": o.label[lang], "checked": str(o.code) == current}
+        for o in ins.options(item)
+    ]
+    if item.dont_know:
+        dk = str(ins.dont_know.code)
+        opts.append(
+            {"value": dk, "label": ins.dont_know.label[lang], "checked": dk == current}
+            | {"dont_know": True}
+        )
+    poles = [p[lang] for p in item.poles] if item.poles else None
+    return _view(
+        item.code, "choice", legend, errors, options=opts, poles=poles, inline=kind in INLINE_KINDS
+    )
+
+
+def _view(name: str, kind: str, legend: str, errors: Mapping[str, str], **extra: Any) -> dict:
+    short = legend if len(legend) <= 70 else legend[:67].rstrip() + "…"
+    return {
+        "name": name,
+        "kind": kind,
+        "legend": legend,
+        "short": short,
+        "error": errors.get(name, ""),
+        "anchor": f"{name}-1",
+        "required": False,
+        "hint": "",
+    } | extra
