@@ -76,7 +76,8 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
 
     # --- helpers --------------------------------------------------------------------------
     def pick_lang(request: Request, *candidates: str | None) -> str:
-        for cand in (request.query_params.get("lang"), *candidates):
+        state = getattr(request.state, "lang", None)
+        for cand in (request.query_params.get("lang"), *candidates, state):
             if cand in project.languages:
                 return cand
         for part in request.headers.get("accept-language", "").split(","):
@@ -122,6 +123,9 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             if isinstance(value, UploadFile):
                 raise BadForm("file uploads are not accepted")
             out.setdefault(key, []).append(value)
+        langs = out.get("lang", [])
+        if len(langs) == 1 and langs[0] in project.languages:
+            request.state.lang = langs[0]  # error pages answer in the form's language
         cookie = request.cookies.get(CSRF_COOKIE, "")
         sent = out.pop("csrf", [""])
         if not cookie or len(sent) != 1 or not hmac.compare_digest(sent[0], csrf_for(cookie)):
@@ -214,6 +218,8 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
     async def current_session(request: Request):
         code = request.cookies.get(RESUME_COOKIE, "")
         session = await run_in_threadpool(store.session, code) if code else None
+        if session is not None and not hasattr(request.state, "lang"):
+            request.state.lang = session.language
         if session is None:
             if code and await run_in_threadpool(store.is_finished, code):
                 raise Problem(409, "already_text")
@@ -290,8 +296,9 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
                 language=lang,
             )
         )
-        if not saved:
-            raise Problem(404, "error_no_session")
+        if not saved:  # finished meanwhile (a parallel double submit) or gone
+            finished = await run_in_threadpool(store.is_finished, code)
+            raise Problem(409, "already_text") if finished else Problem(404, "error_no_session")
         if action == "back":
             return redirect(f"/q/{max(number - 1, 0)}")
         if action == "save":
