@@ -104,14 +104,47 @@ def demo(
     _report(written)
 
 
+DATA_HELP = "Response table (CSV, Parquet, ...)."
+PROJECT_HELP = "Web survey project folder: answers from its database (needs the admin key)."
+DB_HELP = "Survey database URL (sqlite:///FILE or postgresql://...) holding one diagnostic."
+KEY_HELP = "Admin key of --project (or $ALIGNMETER_ADMIN_KEY)."
+
+
+def _source(data, project_dir, db, admin_key, output: Path, company: str, threshold: int | None):
+    """(response file, company, threshold): a web survey's answers are exported first, into
+    ``output/data/responses.csv``, so that notebooks and re-runs read the same file."""
+    from survey import load_instrument
+    from survey.cli.collect import load_responses
+
+    if data is not None and project_dir is None and db is None:
+        return data, company, threshold or 5
+    table, project = load_responses(
+        load_instrument(), data=data, project_dir=project_dir, db=db, admin_key=admin_key
+    )
+    if table.empty:
+        raise ValueError("the survey database holds no finished response yet")
+    path = output / "data" / "responses.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False)
+    if project is not None:
+        company = company or project.company
+        threshold = threshold or project.anonymity_threshold
+    return path, company, threshold or 5
+
+
 def run(
-    data: Path = typer.Option(..., "--data", help="Response table (CSV or Parquet)."),
+    data: Path = typer.Option(None, "--data", help=DATA_HELP),
+    project_dir: Path = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    admin_key: str = typer.Option(None, "--admin-key", help=KEY_HELP),
     output: Path = typer.Option(Path("alignmeter-output"), "--output", "-o", help="Folder."),
     company: str = typer.Option("", "--company", help="Company name for the brief."),
-    threshold: int = typer.Option(5, "--threshold", help="Anonymity threshold."),
+    threshold: int = typer.Option(None, "--threshold", help="Anonymity threshold (default 5)."),
     notebooks: bool = typer.Option(False, "--notebooks/--no-notebooks", help="Run notebooks."),
 ) -> None:
-    """Analyse a real diagnostic: tables, figures and briefs in both languages."""
+    """Analyse a real diagnostic (a response file or the web survey's database): tables,
+    figures and briefs in both languages."""
+    data, company, threshold = _source(data, project_dir, db, admin_key, output, company, threshold)
     written = _analyse_and_write(
         data, output, langs=LANGS, company=company, threshold=threshold, notebooks=notebooks
     )
@@ -119,13 +152,17 @@ def run(
 
 
 def brief(
-    data: Path = typer.Option(..., "--data", help="Response table (CSV or Parquet)."),
+    data: Path = typer.Option(None, "--data", help=DATA_HELP),
+    project_dir: Path = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    admin_key: str = typer.Option(None, "--admin-key", help=KEY_HELP),
     lang: str = typer.Option("en", "--lang", help="Language: de or en."),
     company: str = typer.Option("", "--company", help="Company name for the brief."),
-    threshold: int = typer.Option(5, "--threshold", help="Anonymity threshold."),
+    threshold: int = typer.Option(None, "--threshold", help="Anonymity threshold (default 5)."),
     output: Path = typer.Option(Path("brief"), "--output", "-o", help="Folder to write."),
 ) -> None:
-    """Write the executive brief (HTML and PDF, 2-4 pages) for one language."""
+    """Write the executive brief (HTML and PDF, 2-4 pages) for one language, from a response
+    file or from the web survey's database."""
     from analysis.brief.compose import make_brief
     from analysis.pipeline import run_analysis
     from survey import load_instrument
@@ -133,6 +170,7 @@ def brief(
 
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; use de or en")
+    data, company, threshold = _source(data, project_dir, db, admin_key, output, company, threshold)
     ins = load_instrument()
     results = run_analysis(read_table(data, ins), ins, threshold=threshold)
     for path in make_brief(results, ins, output, lang=lang, company=company):

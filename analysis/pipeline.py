@@ -86,6 +86,9 @@ def reliability_table(responses: pd.DataFrame, instrument: Instrument) -> pd.Dat
 def agreement_table(scores: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """ICC(1) and ICC(2) of every scale index across business units."""
     rows = []
+    sizes = scores.groupby("business_unit", observed=True)["respondent_id"].nunique()
+    if (sizes >= threshold).sum() < 2:  # ICC needs two units that may be shown
+        return pd.DataFrame(columns=["scale", "icc1", "icc2"])
     for scale, part in scores.groupby("scale", sort=False):
         res = icc(part, value="index", group="business_unit", threshold=threshold)
         rows.append({"scale": scale, **res.iloc[0].to_dict()})
@@ -121,7 +124,11 @@ def run_analysis(
     else:
         clusters, selection = pd.DataFrame(), pd.DataFrame()
     company = matrix.mean().to_frame("company").T if len(matrix) else matrix
-    prototypes = nearest_prototype(pd.concat([matrix, company])) if len(matrix) else matrix
+    prototypes = (
+        nearest_prototype(pd.concat([matrix, company]))
+        if len(matrix)
+        else pd.DataFrame(columns=["business_unit"])
+    )
     config_map = configuration_map(matrix, prototypes) if len(matrix) >= 3 else pd.DataFrame()
     share_items = [c for c in SHARE_ITEMS if c in instrument.column_map]
     return Results(

@@ -110,4 +110,5 @@ def unit_profiles(
 def profile_matrix(profiles: pd.DataFrame, department: str = "all") -> pd.DataFrame:
     """Units x dimensions (means) for one department or ``all``, dimensions in order."""
     sub = profiles[profiles["department"] == department]
-    return sub.pivot(index="business_unit", columns="dimension", values="mean")[list(DIMENSIONS)]
+    wide = sub.pivot(index="business_unit", columns="dimension", values="mean")
+    return wide.reindex(columns=list(DIMENSIONS))  # no unit shown: an empty matrix

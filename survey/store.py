@@ -87,7 +87,7 @@ responses = sa.Table(
 )
 
 
-class StoreError(RuntimeError):
+class StoreError(OSError):
     """The database cannot be used (wrong schema version, unreachable server)."""
 
 
@@ -187,6 +187,23 @@ class Store:
             self.engine = self.engine.execution_options(schema_translate_map={None: schema})
         self.schema = schema
         self.create()
+
+    @staticmethod
+    def projects_in(url: str) -> list[str]:
+        """The diagnostics (project ids) a database holds answers or sessions for."""
+        engine = engine_for(url)
+        try:
+            with engine.connect() as conn:
+                if not sa.inspect(conn).has_table("responses"):
+                    return []
+                found = conn.execute(
+                    sa.union(sa.select(responses.c.project), sa.select(sessions.c.project))
+                )
+                return sorted(r[0] for r in found)
+        except sa.exc.OperationalError as err:
+            raise StoreError(f"cannot open the database {url}: {err.orig}") from None
+        finally:
+            engine.dispose()
 
     # --- schema ---------------------------------------------------------------------------
     def create(self) -> None:

@@ -31,6 +31,37 @@ def require_admin(project, key: str | None) -> None:
         raise ValueError("the admin key is not correct")
 
 
+def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None, partial=False):
+    """(wide table, project or None) from a file, a project folder or a database URL.
+
+    A project folder needs the admin key. A bare ``--db`` URL already carries the database
+    credentials; it must hold exactly one diagnostic.
+    """
+    from survey.collected import collected_responses
+    from survey.store import Store
+    from survey.tables import read_table
+
+    if (data is None) == (project_dir is None and db is None):
+        raise ValueError("give either --data FILE or --project DIR / --db URL")
+    if data is not None:
+        return read_table(data, ins), None
+    if project_dir is not None:
+        project, store = open_store(project_dir, db)
+        require_admin(project, admin_key)
+    else:
+        project, ids = None, Store.projects_in(db)
+        if len(ids) != 1:
+            found = ", ".join(ids) or "none"
+            raise ValueError(
+                f"{db} must hold exactly one diagnostic (found: {found}); pass --project DIR"
+            )
+        store = Store(db, ids[0])
+    try:
+        return collected_responses(store, ins, partial=partial), project
+    finally:
+        store.dispose()
+
+
 def _parse_units(units: list[str]) -> dict[str, str]:
     out = {}
     for spec in units:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from survey.cli.collect import ADMIN_ENV, DB_HELP, open_store, require_admin
+from survey.cli.collect import ADMIN_ENV, DB_HELP, load_responses
 
 
 def export(
@@ -34,26 +34,11 @@ def export(
     if lang not in ("de", "en"):
         raise ValueError(f"unknown language {lang!r}; use de or en")
     ins = load_instrument()
-    table = load_responses(
+    table, _ = load_responses(
         ins, data=data, project_dir=project_dir, db=db, admin_key=admin_key, partial=partial
     )
     path = write_table(table, output, fmt, instrument=ins, lang=lang)
     typer.echo(f"wrote {path} ({len(table)} responses)")
-
-
-def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None, partial=False):
-    """The wide table from a file or from a project's (or any) survey database."""
-    from survey.tables import read_table
-
-    if (data is None) == (project_dir is None and db is None):
-        raise ValueError("give either --data FILE or --project DIR (and/or --db URL)")
-    if data is not None:
-        return read_table(data, ins)
-    from survey.collected import collected_responses
-
-    project, store = open_store(project_dir or Path("."), db)
-    require_admin(project, admin_key)
-    return collected_responses(store, ins, partial=partial)
 
 
 def register(app: typer.Typer) -> None:
