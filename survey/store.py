@@ -20,10 +20,11 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -84,6 +85,25 @@ responses = sa.Table(
     sa.Column("duration_s", sa.Integer),
     sa.Column("instrument_version", sa.String(20), nullable=False),
     sa.Column("answers", sa.Text, nullable=False),
+)
+
+
+# The hot paths of a page request, built once (SQLAlchemy then reuses the compiled form).
+_by_code = (sessions.c.project == sa.bindparam("p")) & (sessions.c.code_hash == sa.bindparam("h"))
+SESSION_BY_CODE = sa.select(sessions).where(_by_code)
+SESSION_FOR_UPDATE = SESSION_BY_CODE.with_for_update()
+SAVE_SESSION = (
+    sessions.update()
+    .where(_by_code)
+    .values(
+        {
+            col: sa.bindparam(col)
+            for col in ("answers", "context", "reached", "department", "business_unit", "language")
+        }
+    )
+)
+FINISHED_BY_CODE = sa.select(finished.c.code_hash).where(
+    (finished.c.project == sa.bindparam("p")) & (finished.c.code_hash == sa.bindparam("h"))
 )
 
 
@@ -154,8 +174,9 @@ def engine_for(url: str) -> Engine:
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:
             # Writes take the lock up front (IMMEDIATE): no deadlock when two readers upgrade.
-            read = conn.get_execution_options().get("read_only", False)
-            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+            # A read is one SELECT, atomic by itself in autocommit mode: no BEGIN needed.
+            if not conn.get_execution_options().get("read_only", False):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return sa.create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
@@ -186,6 +207,10 @@ class Store:
         if schema:
             self.engine = self.engine.execution_options(schema_translate_map={None: schema})
         self.schema = schema
+        # SQLite has one writer at a time. Threads that wait for its lock inside SQLite
+        # sleep in growing steps (up to 100 ms); queueing them on a Python lock first
+        # hands the database over at once. Other processes still meet busy_timeout.
+        self._write_lock = threading.Lock() if url.startswith("sqlite") else nullcontext()
         self.create()
 
     @staticmethod
@@ -232,7 +257,7 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        with self._write_lock, self.engine.begin() as conn:
             yield conn
 
     @contextmanager
@@ -303,24 +328,15 @@ class Store:
 
     def session(self, code: str) -> Session | None:
         with self._read() as conn:
-            row = conn.execute(self._session_query(code)).first()
+            row = conn.execute(SESSION_BY_CODE, self._key(code)).first()
         return None if row is None else _to_session(row)
 
     def is_finished(self, code: str) -> bool:
         with self._read() as conn:
-            return (
-                conn.execute(
-                    sa.select(finished.c.code_hash).where(
-                        finished.c.project == self.project, finished.c.code_hash == digest(code)
-                    )
-                ).first()
-                is not None
-            )
+            return conn.execute(FINISHED_BY_CODE, self._key(code)).first() is not None
 
-    def _session_query(self, code: str) -> sa.Select:
-        return sa.select(sessions).where(
-            sessions.c.project == self.project, sessions.c.code_hash == digest(code)
-        )
+    def _key(self, code: str) -> dict[str, str]:
+        return {"p": self.project, "h": digest(code)}
 
     def save_page(
         self,
@@ -337,25 +353,22 @@ class Store:
         harmless.
         """
         with self._tx() as conn:
-            row = conn.execute(self._session_query(code).with_for_update()).first()
+            row = conn.execute(SESSION_FOR_UPDATE, self._key(code)).first()
             if row is None:
                 return False
             merged = json.loads(row.answers) | (answers or {})
             ctx = json.loads(row.context) | (context or {})
-            values = {
-                "answers": json.dumps(merged),
-                "context": json.dumps(ctx),
-                "reached": max(row.reached, page),
-            }
-            for key in ("department", "business_unit"):
-                if key in ctx:
-                    values[key] = ctx[key]
-            if language:
-                values["language"] = language
             conn.execute(
-                sessions.update()
-                .where(sessions.c.project == self.project, sessions.c.code_hash == row.code_hash)
-                .values(**values)
+                SAVE_SESSION,
+                self._key(code)
+                | {
+                    "answers": json.dumps(merged),
+                    "context": json.dumps(ctx),
+                    "reached": max(row.reached, page),
+                    "department": ctx.get("department", row.department),
+                    "business_unit": ctx.get("business_unit", row.business_unit),
+                    "language": language or row.language,
+                },
             )
         return True
 
@@ -365,13 +378,9 @@ class Store:
         """Turn a session into an anonymous response, exactly once."""
         code_hash = digest(code)
         with self._tx() as conn:
-            row = conn.execute(self._session_query(code).with_for_update()).first()
+            row = conn.execute(SESSION_FOR_UPDATE, self._key(code)).first()
             if row is None:
-                done = conn.execute(
-                    sa.select(finished.c.code_hash).where(
-                        finished.c.project == self.project, finished.c.code_hash == code_hash
-                    )
-                ).first()
+                done = conn.execute(FINISHED_BY_CODE, self._key(code)).first()
                 return "already" if done else "unknown"
             if row.token_hash:
                 used = conn.execute(

@@ -105,22 +105,29 @@ def serve(
     db: str = typer.Option(None, "--db", help=DB_HELP),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=32, help="Worker processes (one per CPU core is plenty)."
+    ),
 ) -> None:
     """Serve the web survey (no access log: IP addresses are never written anywhere)."""
     import uvicorn
 
-    from survey import load_instrument
-    from survey.web.app import create_app
+    from survey.web.app import DB_ENV, PROJECT_ENV
 
-    project, store = open_store(project_dir, db)
-    app = create_app(project, store, load_instrument())
+    project, store = open_store(project_dir, db)  # checks the project and the database now
+    store.dispose()
+    os.environ[PROJECT_ENV] = str(project_dir.resolve())
+    if db:
+        os.environ[DB_ENV] = db
     base = f"http://{host}:{port}"
     typer.echo(f"{project.company}: storing in {store.safe_url}")
     for code in project.business_units:
         typer.echo(f"  open link {code}: {base}/s/{code}")
     typer.echo(f"  admin: {base}/admin")
     uvicorn.run(
-        app,
+        "survey.web.app:app_from_env",
+        factory=True,
+        workers=workers,
         host=host,
         port=port,
         access_log=False,

@@ -10,10 +10,11 @@ and is checked on the server; errors are shown next to the field.
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
 import time
 from collections.abc import Mapping
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -57,8 +59,51 @@ class Problem(Exception):
         self.status, self.text_key, self.values = status, text_key, values
 
 
+@lru_cache(maxsize=4)
 def texts(lang: str) -> dict[str, str]:
     return {key: value[lang] for key, value in TEXTS.items()}
+
+
+@lru_cache(maxsize=8192)
+def _option_html(
+    kind: str,
+    name: str,
+    index: int,
+    value: str,
+    label: str,
+    checked: bool,
+    extra: str,
+    dont_know: bool,
+) -> Markup:
+    """One radio button or checkbox with its label. Built in Python, not in the template:
+    a page has about a hundred of them and this is where the rendering time went."""
+    return Markup(
+        '<label class="option{cls}"><input type="{kind}" name="{name}" value="{value}" '
+        'id="{name}-{index}"{checked}{extra}> <span>{label}</span></label>\n'
+    ).format(
+        cls=Markup(" dk") if dont_know else "",
+        kind=kind,
+        name=name,
+        value=value,
+        index=index,
+        checked=Markup(" checked") if checked else "",
+        extra=Markup(extra),
+        label=label,
+    )
+
+
+PROJECT_ENV, DB_ENV = "ALIGNMETER_PROJECT", "ALIGNMETER_DB"
+
+
+def app_from_env() -> FastAPI:
+    """App factory for several worker processes (``alignmeter serve --workers N``): each
+    worker opens the project named by ``$ALIGNMETER_PROJECT`` and ``$ALIGNMETER_DB``."""
+    from survey import load_instrument
+    from survey.project import load_project
+
+    project = load_project(os.environ[PROJECT_ENV])
+    store = Store(os.environ.get(DB_ENV) or project.sqlite_url, project.id)
+    return create_app(project, store, load_instrument())
 
 
 def create_app(project: Project, store: Store, instrument: Instrument) -> FastAPI:
@@ -73,6 +118,11 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
     )
     plan = pages(instrument)
     secret = project.secret.encode()
+
+    async def db(fn, *args, **kwargs):
+        # Store calls are short transactions (well under a millisecond on SQLite); run
+        # inline they beat a thread hop and never queue inside SQLite's busy handler.
+        return fn(*args, **kwargs)
 
     # --- helpers --------------------------------------------------------------------------
     def pick_lang(request: Request, *candidates: str | None) -> str:
@@ -183,7 +233,7 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
 
     @app.get("/t/{token}", response_class=HTMLResponse)
     async def invitation(request: Request, token: str) -> Response:
-        await run_in_threadpool(_check_token, store, token)
+        await db(_check_token, store, token)
         return welcome(request, f"t:{token}")
 
     @app.post("/start")
@@ -194,13 +244,13 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         entry = _single(form, "entry")
         if entry.startswith("t:"):
             token = entry[2:]
-            department, unit, _ = await run_in_threadpool(_check_token, store, token)
+            department, unit, _ = await db(_check_token, store, token)
         else:
             _, unit, department = ([*entry.split(":"), "", "", ""])[:3]
             if entry != _open_entry(project, instrument, unit or None, department or None):
                 raise BadForm("the link data was changed")
             token = None
-        code = await run_in_threadpool(
+        code = await db(
             partial(
                 store.start_session,
                 lang,
@@ -217,11 +267,11 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
 
     async def current_session(request: Request):
         code = request.cookies.get(RESUME_COOKIE, "")
-        session = await run_in_threadpool(store.session, code) if code else None
+        session = await db(store.session, code) if code else None
         if session is not None and not hasattr(request.state, "lang"):
             request.state.lang = session.language
         if session is None:
-            if code and await run_in_threadpool(store.is_finished, code):
+            if code and await db(store.is_finished, code):
                 raise Problem(409, "already_text")
             raise Problem(404, "error_no_session")
         return code, session
@@ -286,7 +336,7 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         if page.key == "context" and "department" not in parsed.context and not session.department:
             return page_response(request, lang, page, session, form, parsed.errors)
         reached = number + 1 if action == "next" else number
-        saved = await run_in_threadpool(
+        saved = await db(
             partial(
                 store.save_page,
                 code,
@@ -297,7 +347,7 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             )
         )
         if not saved:  # finished meanwhile (a parallel double submit) or gone
-            finished = await run_in_threadpool(store.is_finished, code)
+            finished = await db(store.is_finished, code)
             raise Problem(409, "already_text") if finished else Problem(404, "error_no_session")
         if action == "back":
             return redirect(f"/q/{max(number - 1, 0)}")
@@ -305,9 +355,7 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             return redirect("/saved")
         if number < len(plan) - 1:
             return redirect(f"/q/{number + 1}")
-        result = await run_in_threadpool(
-            partial(store.finish, code, instrument_version=instrument.version)
-        )
+        result = await db(partial(store.finish, code, instrument_version=instrument.version))
         if result == "token_used":
             raise Problem(410, "error_token_used")
         if result == "unknown":
@@ -350,9 +398,9 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         lang = pick_lang(request, _single(form, "lang"))
         typed = _single(form, "code")[:40]
         code = normalise_code(typed)
-        session = await run_in_threadpool(store.session, code) if code else None
+        session = await db(store.session, code) if code else None
         if session is None:
-            if code and await run_in_threadpool(store.is_finished, code):
+            if code and await db(store.is_finished, code):
                 raise Problem(409, "already_text")
             error = texts(lang)["resume_unknown"]
             return render(request, "resume.html.j2", lang, 404, value=typed, error=error)
@@ -525,17 +573,20 @@ def _context_questions(ins, project, fixed, lang, values, errors) -> list[dict]:
     for col, options in context_fields(ins, project.business_units, fixed):
         question = next(q for q in ins.context if q.column == col)
         current = _choice(values, col)
-        opts = [
-            {
-                "value": code,
-                "label": label if isinstance(label, str) else label[lang],
-                "checked": code == current,
-            }
-            for code, label in options.items()
-        ]
+        required = col in ("department", "business_unit")
+        opts = _options(
+            "radio",
+            col,
+            [
+                (code, label if isinstance(label, str) else label[lang])
+                for code, label in options.items()
+            ],
+            {current},
+            required=required,
+        )
         out.append(
             _view(col, "choice", question.text[lang], errors, options=opts, inline=False)
-            | {"required": col in ("department", "business_unit")}
+            | {"required": required}
         )
     return out
 
@@ -559,10 +610,8 @@ def _question(
         }
     if kind == "multiple":
         chosen = set(values.get(item.code, []))
-        opts = [
-            {"value": str(o.code), "label": o.label[lang], "checked": str(o.code) in chosen}
-            for o in ins.options(item)
-        ]
+        pairs = [(str(o.code), o.label[lang]) for o in ins.options(item)]
+        opts = _options("checkbox", item.code, pairs, chosen)
         hint = t["choose_up_to"].format(n=item.max_choices) if item.max_choices else ""
         return _view(item.code, "multiple", legend, errors, options=opts, hint=hint)
     if kind in ("percent", "constant_sum"):
@@ -588,20 +637,30 @@ def _question(
             "anchor": cols[0],
         }
     current = _choice(values, item.code)
-    opts = [
-        {"value": str(o.code), "label": o.label[lang], "checked": str(o.code) == current}
-        for o in ins.options(item)
-    ]
+    pairs = [(str(o.code), o.label[lang]) for o in ins.options(item)]
     if item.dont_know:
-        dk = str(ins.dont_know.code)
-        opts.append(
-            {"value": dk, "label": ins.dont_know.label[lang], "checked": dk == current}
-            | {"dont_know": True}
-        )
+        pairs.append((str(ins.dont_know.code), ins.dont_know.label[lang]))
+    opts = _options("radio", item.code, pairs, {current}, dont_know=str(ins.dont_know.code))
     poles = [p[lang] for p in item.poles] if item.poles else None
     return _view(
         item.code, "choice", legend, errors, options=opts, poles=poles, inline=kind in INLINE_KINDS
     )
+
+
+def _options(
+    kind: str,
+    name: str,
+    pairs: list[tuple[str, str]],
+    chosen: set[str],
+    *,
+    required: bool = False,
+    dont_know: str | None = None,
+) -> list[dict]:
+    extra = " required" if required else ""
+    return [
+        {"html": _option_html(kind, name, i, v, label, v in chosen, extra, v == dont_know)}
+        for i, (v, label) in enumerate(pairs, start=1)
+    ]
 
 
 def _view(name: str, kind: str, legend: str, errors: Mapping[str, str], **extra: Any) -> dict:
