@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/alignmeter demo -o demo-output
 
 test: $(STAMP)
+	.ci/system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
