@@ -107,6 +107,10 @@ FINISHED_BY_CODE = sa.select(finished.c.code_hash).where(
 )
 
 
+class PageNotReached(ValueError):
+    """Answers for a page the respondent cannot have seen yet."""
+
+
 class StoreError(OSError):
     """The database cannot be used (wrong schema version, unreachable server)."""
 
@@ -346,16 +350,20 @@ class Store:
         answers: dict[str, object] | None = None,
         context: dict[str, str] | None = None,
         language: str | None = None,
+        shown: int | None = None,
     ) -> bool:
         """Merge one page's answers into the session; False if the session is gone.
 
         Saving the same page twice overwrites it: resent forms and back-and-forth are
-        harmless.
+        harmless. ``shown`` is the page the answers come from; a page beyond the furthest
+        one reached raises :class:`PageNotReached`.
         """
         with self._tx() as conn:
             row = conn.execute(SESSION_FOR_UPDATE, self._key(code)).first()
             if row is None:
                 return False
+            if shown is not None and shown > row.reached:
+                raise PageNotReached(f"page {shown} not reached (furthest: {row.reached})")
             merged = json.loads(row.answers) | (answers or {})
             ctx = json.loads(row.context) | (context or {})
             conn.execute(

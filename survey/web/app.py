@@ -40,7 +40,7 @@ from survey.questionnaire import (
     parse_context,
     parse_page,
 )
-from survey.store import Store, normalise_code
+from survey.store import PageNotReached, Store, normalise_code
 from survey.web.guard import GuardMiddleware
 
 HERE = Path(__file__).parent
@@ -317,35 +317,41 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
     async def submit_page(request: Request, number: int) -> Response:
         form = await read_form(request)
         check_open()
-        code, session = await current_session(request)
         if not 0 <= number < len(plan) or _single(form, "page") != str(number):
             raise BadForm("the page number was changed")
-        if number > session.reached:
-            raise BadForm("this page has not been reached yet")
         action = _single(form, "action") or "next"
         if action not in ("next", "back", "save"):
             raise BadForm(f"unknown action {action!r}")
-        lang = pick_lang(request, _single(form, "lang"), session.language)
+        lang = pick_lang(request, _single(form, "lang"))
         page = plan[number]
+        # Item pages need the session only when they must be shown again (errors): the
+        # common path is one transaction.
+        code, session = request.cookies.get(RESUME_COOKIE, ""), None
         if page.key == "context":
+            code, session = await current_session(request)
             parsed = parse_context(form, instrument, project.business_units, session.fixed, lang)
+            if "department" not in parsed.context and not session.department:
+                return page_response(request, lang, page, session, form, parsed.errors)
         else:
             parsed = parse_page(form, instrument, page, lang)
         if parsed.errors and action == "next":
-            return page_response(request, lang, page, session, form, parsed.errors)
-        if page.key == "context" and "department" not in parsed.context and not session.department:
+            session = session or (await current_session(request))[1]
             return page_response(request, lang, page, session, form, parsed.errors)
         reached = number + 1 if action == "next" else number
-        saved = await db(
-            partial(
-                store.save_page,
-                code,
-                reached,
-                answers=parsed.answers,
-                context=parsed.context,
-                language=lang,
+        try:
+            saved = await db(
+                partial(
+                    store.save_page,
+                    code,
+                    reached,
+                    answers=parsed.answers,
+                    context=parsed.context,
+                    language=lang,
+                    shown=number,
+                )
             )
-        )
+        except PageNotReached:
+            raise BadForm("this page has not been reached yet") from None
         if not saved:  # finished meanwhile (a parallel double submit) or gone
             finished = await db(store.is_finished, code)
             raise Problem(409, "already_text") if finished else Problem(404, "error_no_session")
