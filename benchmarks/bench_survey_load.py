@@ -241,7 +241,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--respondents", type=int, default=100, help="concurrent respondents")
     parser.add_argument("--rounds", type=int, default=2, help="waves of respondents")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="server processes")
     args = parser.parse_args()
+    globals()["WORKERS"] = args.workers
     print(f"{os.cpu_count()} cores, {WORKERS} server workers; the client shares them", flush=True)
     measure("sqlite", None, args.respondents, args.rounds)
     if _postgres_up():
