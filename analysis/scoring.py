@@ -100,49 +100,75 @@ def score_scales(
     unknown = [c for c in codes if c not in instrument.scale_map]
     if unknown:
         raise ValueError(f"unknown scale(s) {unknown}")
-    n = len(responses)
-    frames = []
-    for code in codes:
-        cols = instrument.scale_columns(code)
-        keyed, ranges = _keyed(responses, instrument, cols)
-        pomp = (keyed - ranges[:, 0]) / (ranges[:, 1] - ranges[:, 0]) * 100.0
-        answered = (~np.isnan(keyed)).sum(axis=1)
-        enough = answered >= min_answered * keyed.shape[1]
-        frames.append(
-            (
-                code,
-                np.where(enough, _rowmean(keyed), np.nan),
-                np.where(enough, _rowmean(pomp), np.nan),
-                answered,
-                len(cols),
-            )
+    n, k = len(responses), len(codes)
+    mean, index = np.empty(k * n), np.empty(k * n)
+    answered = np.empty(k * n, dtype=np.int64)
+    for j, code in enumerate(codes):
+        part = slice(j * n, (j + 1) * n)
+        mean[part], index[part], answered[part] = _scale_score(
+            responses, instrument, instrument.scale_columns(code), min_answered
         )
-    # One frame for all scales at once: per-scale frames would copy the ids every time.
-    # Ids repeat once per scale: categorical columns keep that cheap for big diagnostics.
-    k = len(frames)
-    out = pd.DataFrame(
-        {
-            c: pd.Categorical.from_codes(np.tile(codes, k), categories)
-            for c in SCORE_ID_COLUMNS
-            for codes, categories in [pd.factorize(responses[c], use_na_sentinel=False)]
-        }
+    # One frame for all scales at once, filled in place: per-scale frames would copy the
+    # ids every time. Ids repeat once per scale: categorical columns keep that cheap for big
+    # diagnostics, and their codes are tiled in the smallest integer type.
+    out = pd.DataFrame({c: _tiled_categorical(responses[c], k) for c in SCORE_ID_COLUMNS})
+    small = np.int8 if k < 128 else np.int32
+    out["scale"] = pd.Categorical.from_codes(np.repeat(np.arange(k, dtype=small), n), codes)
+    dims = [instrument.scale_map[c].dimension for c in codes]
+    dim_names, dim_codes = np.unique(dims, return_inverse=True)
+    out["dimension"] = pd.Categorical.from_codes(
+        np.repeat(dim_codes.astype(small), n), pd.Index(dim_names.tolist())
     )
-    out["scale"] = pd.Categorical.from_codes(np.repeat(np.arange(k), n), [f[0] for f in frames])
-    dims = [instrument.scale_map[f[0]].dimension for f in frames]
-    out["dimension"] = pd.Categorical(np.repeat(dims, n))
-    out["mean"] = np.concatenate([f[1] for f in frames])
-    out["index"] = np.concatenate([f[2] for f in frames])
-    out["n_answered"] = np.concatenate([f[3] for f in frames])
-    out["n_items"] = np.repeat([f[4] for f in frames], n)
+    out["mean"] = mean
+    out["index"] = index
+    out["n_answered"] = answered
+    out["n_items"] = np.repeat([len(instrument.scale_columns(c)) for c in codes], n)
     return out
 
 
-def _rowmean(values: np.ndarray) -> np.ndarray:
-    """Row means ignoring NaN, without warnings for all-NaN rows."""
-    count = (~np.isnan(values)).sum(axis=1)
-    total = np.nansum(values, axis=1)
+def _tiled_categorical(column: pd.Series, times: int) -> pd.Categorical:
+    """The column repeated ``times`` over as a categorical (categories in order of
+    appearance)."""
+    codes, categories = pd.factorize(column, use_na_sentinel=False)
+    codes = codes.astype(np.int32 if len(categories) < 2**31 - 1 else np.int64)
+    return pd.Categorical.from_codes(np.tile(codes, times), categories)
+
+
+def _scale_score(
+    responses: pd.DataFrame, instrument: Instrument, cols: list[str], min_answered: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Raw mean, POMP index and answered items of one scale for every respondent.
+
+    Summed item by item: row means over a respondents x items copy would cost a copy of
+    the items and a slow reduction over a short axis.
+    """
+    n = len(responses)
+    total, pomp_total = np.zeros(n), np.zeros(n)
+    answered = np.zeros(n, dtype=np.int64)
+    for col in cols:
+        low, high = instrument.value_range(col)
+        x = responses[col].to_numpy(dtype="float64")
+        ok = (x == x) & (x != instrument.dont_know.code)  # NaN != NaN
+        # Unanswered cells become 0 (reverse items: low + high, which keying turns into 0),
+        # so plain additions replace NaN-aware sums.
+        if instrument.column_map[col].reverse:
+            keyed = np.where(ok, x, low + high)
+            np.subtract(low + high, keyed, out=keyed)
+        else:
+            keyed = np.where(ok, x, 0.0)
+        total += keyed
+        # In place, the same arithmetic as (keyed - low) / (high - low) * 100.
+        np.subtract(keyed, low, out=keyed)
+        np.divide(keyed, high - low, out=keyed)
+        np.multiply(keyed, 100.0, out=keyed)
+        keyed *= ok
+        pomp_total += keyed
+        answered += ok
+    enough = answered >= min_answered * len(cols)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        mean = np.where(enough & (answered > 0), total / np.maximum(answered, 1), np.nan)
+        index = np.where(enough & (answered > 0), pomp_total / np.maximum(answered, 1), np.nan)
+    return mean, index, answered
 
 
 def scores_wide(scores: pd.DataFrame, value: str = "index") -> pd.DataFrame:
