@@ -108,22 +108,22 @@ def score_scales(
         mean[part], index[part], answered[part] = _scale_score(
             responses, instrument, instrument.scale_columns(code), min_answered
         )
-    # One frame for all scales at once, filled in place: per-scale frames would copy the
-    # ids every time. Ids repeat once per scale: categorical columns keep that cheap for big
-    # diagnostics, and their codes are tiled in the smallest integer type.
-    out = pd.DataFrame({c: _tiled_categorical(responses[c], k) for c in SCORE_ID_COLUMNS})
+    # One frame for all scales at once, from arrays filled in place (copy=False keeps
+    # pandas from copying them again): per-scale frames would copy the ids every time. Ids
+    # repeat once per scale: categorical columns with small integer codes keep that cheap.
     small = np.int8 if k < 128 else np.int32
-    out["scale"] = pd.Categorical.from_codes(np.repeat(np.arange(k, dtype=small), n), codes)
     dims = [instrument.scale_map[c].dimension for c in codes]
     dim_names, dim_codes = np.unique(dims, return_inverse=True)
-    out["dimension"] = pd.Categorical.from_codes(
+    columns = {c: _tiled_categorical(responses[c], k) for c in SCORE_ID_COLUMNS}
+    columns["scale"] = pd.Categorical.from_codes(np.repeat(np.arange(k, dtype=small), n), codes)
+    columns["dimension"] = pd.Categorical.from_codes(
         np.repeat(dim_codes.astype(small), n), pd.Index(dim_names.tolist())
     )
-    out["mean"] = mean
-    out["index"] = index
-    out["n_answered"] = answered
-    out["n_items"] = np.repeat([len(instrument.scale_columns(c)) for c in codes], n)
-    return out
+    columns["mean"] = mean
+    columns["index"] = index
+    columns["n_answered"] = answered
+    columns["n_items"] = np.repeat([len(instrument.scale_columns(c)) for c in codes], n)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _tiled_categorical(column: pd.Series, times: int) -> pd.Categorical:
