@@ -130,9 +130,10 @@ def group_counts(
         np.fmin(shifted, size, out=shifted)  # NaN -> bin `size`, dropped below
         codes = shifted.astype(np.intp)
         if np.array_equal(codes, shifted):
-            codes += groups * (size + 1)
-            counts = np.bincount(codes, minlength=(n_groups + 1) * (size + 1))
-            counts = counts.reshape(n_groups + 1, size + 1)[:n_groups, :size]
+            codes *= n_groups + 1  # key = code * (n_groups + 1) + group, in place
+            codes += groups
+            counts = np.bincount(codes, minlength=(size + 1) * (n_groups + 1))
+            counts = counts.reshape(size + 1, n_groups + 1).T[:n_groups, :size]
             values = np.arange(size) + lo
             return _occurring(values, counts, missing)
     answered = ~np.isnan(x)
