@@ -39,7 +39,7 @@ def keyed_items(responses: pd.DataFrame, instrument: Instrument, scale: str) -> 
     """
     cols = instrument.scale_columns(scale)
     keyed, _ = _keyed(responses, instrument, cols)
-    return pd.DataFrame(keyed, columns=cols, index=responses.index)
+    return pd.DataFrame(keyed, columns=cols, index=responses.index, copy=False)  # fresh array
 
 
 def score_scales(
