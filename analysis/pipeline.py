@@ -86,7 +86,7 @@ def reliability_table(responses: pd.DataFrame, instrument: Instrument) -> pd.Dat
 def agreement_table(scores: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """ICC(1) and ICC(2) of every scale index across business units."""
     rows = []
-    for scale, part in scores.groupby("scale", sort=False):
+    for scale, part in scores[["scale", "business_unit", "index"]].groupby("scale", sort=False):
         res = icc(part, value="index", group="business_unit", threshold=threshold)
         rows.append({"scale": scale, **res.iloc[0].to_dict()})
     return pd.DataFrame(rows)
