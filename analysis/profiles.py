@@ -132,15 +132,28 @@ def unit_profiles(
         for u, cells in pd.Series(shown_cells.get_level_values(0)).value_counts().items()
         if cells == 2
     ]
-    both = dims[dims["business_unit"].isin(complete_units)].assign(department="all")
-    # Aggregated wide, then reshaped: the same figures as grouping the long table by
-    # dimension too, without a row per respondent and dimension (or the respondent ids).
-    keys, names = ["business_unit", "department"], sorted(DIMENSIONS)
-    cells = pd.concat([dims[[*keys, *names]], both[[*keys, *names]]])
-    agg = cells.groupby(keys, sort=True)[names].agg(["mean", "std", "count"])
-    out = agg.index.to_frame(index=False).loc[np.repeat(np.arange(len(agg)), len(names))]
-    out = out.reset_index(drop=True)
-    out["dimension"] = np.tile(names, len(agg))
+    both = dims[dims["business_unit"].isin(complete_units)]
+    # Aggregated per cell and per unit ("all"), then sorted and reshaped: the same figures
+    # as grouping one long table (respondent x dimension, "all" rows appended) by unit,
+    # department and dimension, without building it.
+    keys, names, funcs = (
+        ["business_unit", "department"],
+        sorted(DIMENSIONS),
+        ["mean", "std", "count"],
+    )
+    per_cell = dims.groupby(keys, sort=True)[names].agg(funcs)
+    per_unit = both.groupby("business_unit", sort=True)[names].agg(funcs)
+    cells = pd.concat(
+        [
+            per_cell.index.to_frame(index=False),
+            per_unit.index.to_frame(index=False).assign(department="all"),
+        ],
+        ignore_index=True,
+    )
+    order = cells.sort_values(keys, kind="stable").index.to_numpy()
+    agg = pd.concat([per_cell, per_unit], ignore_index=True).take(order)
+    out = cells.take(np.repeat(order, len(names))).reset_index(drop=True)
+    out["dimension"] = np.tile(names, len(order))
     for stat, col in (("mean", "mean"), ("std", "sd"), ("count", "n")):
         out[col] = agg.xs(stat, axis=1, level=1)[names].to_numpy().ravel()
     with np.errstate(invalid="ignore", divide="ignore"):
