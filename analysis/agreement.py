@@ -193,17 +193,17 @@ def _group_moments(
         n_groups = len(uniques)
     x = value.to_numpy(dtype="float64")
     ok = (codes >= 0) & ~np.isnan(x)
-    codes, x = codes[ok], x[ok]
+    codes = codes.astype(np.intp)  # once, not in every bincount
+    if not ok.all():
+        codes, x = codes[ok], x[ok]
     size = np.bincount(codes, minlength=n_groups)
     shown = size >= max(threshold, 1)
-    if not shown[codes].all():
-        keep = shown[codes]
-        codes, x = codes[keep], x[keep]
-    size = size[shown]
-    codes = (np.cumsum(shown) - 1)[codes]  # renumber the groups kept
-    mean = np.bincount(codes, weights=x, minlength=len(size)) / size
-    sq = np.bincount(codes, weights=(x - mean[codes]) ** 2, minlength=len(size))
     with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(codes, weights=x, minlength=n_groups) / size
+        sq = np.bincount(codes, weights=(x - mean[codes]) ** 2, minlength=n_groups)
         var = np.where(size > 1, sq / (size - 1), np.nan)
+    if not shown[size > 0].all():
+        x = x[shown[codes]]  # the grand mean is over the groups kept
     grand = float(x.mean()) if len(x) else np.nan
+    size, mean, var = size[shown], mean[shown], var[shown]
     return size, mean, var, grand
