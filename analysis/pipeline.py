@@ -86,7 +86,9 @@ def reliability_table(responses: pd.DataFrame, instrument: Instrument) -> pd.Dat
 def agreement_table(scores: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """ICC(1) and ICC(2) of every scale index across business units."""
     rows = []
-    for scale, part in scores[["scale", "business_unit", "index"]].groupby("scale", sort=False):
+    # A mask per scale: a groupby would sort and copy all 13 million rows of a big diagnostic.
+    for scale in scores["scale"].drop_duplicates().dropna():
+        part = scores.loc[scores["scale"] == scale, ["business_unit", "index"]]
         res = icc(part, value="index", group="business_unit", threshold=threshold)
         rows.append({"scale": scale, **res.iloc[0].to_dict()})
     return pd.DataFrame(rows)
