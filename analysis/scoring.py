@@ -140,30 +140,38 @@ def _scale_score(
     """Raw mean, POMP index and answered items of one scale for every respondent.
 
     Summed item by item: row means over a respondents x items copy would cost a copy of
-    the items and a slow reduction over a short axis.
+    the items and a slow reduction over a short axis. Sums of integer codes are exact in
+    any order, so the raw means equal the NaN-aware row means; POMP values are added in
+    the same order as before.
     """
     n = len(responses)
     total, pomp_total = np.zeros(n), np.zeros(n)
-    answered = np.zeros(n, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int8 if len(cols) < 128 else np.int32)
+    lows = {instrument.value_range(col)[0] for col in cols}
     for col in cols:
         low, high = instrument.value_range(col)
         x = responses[col].to_numpy(dtype="float64")
-        ok = (x == x) & (x != instrument.dont_know.code)  # NaN != NaN
-        # Unanswered cells become 0 (reverse items: low + high, which keying turns into 0),
-        # so plain additions replace NaN-aware sums.
+        ok = x != instrument.dont_know.code
+        ok &= x == x  # NaN != NaN
+        # Unanswered cells are keyed to `low`: their POMP value is exactly 0, so plain
+        # additions replace NaN-aware sums; `total` gets the lows taken out again below.
         if instrument.column_map[col].reverse:
-            keyed = np.where(ok, x, low + high)
+            keyed = np.where(ok, x, high)
             np.subtract(low + high, keyed, out=keyed)
         else:
-            keyed = np.where(ok, x, 0.0)
+            keyed = np.where(ok, x, low)
         total += keyed
+        if len(lows) > 1:
+            np.subtract(total, low, out=total, where=~ok)
         # In place, the same arithmetic as (keyed - low) / (high - low) * 100.
         np.subtract(keyed, low, out=keyed)
         np.divide(keyed, high - low, out=keyed)
         np.multiply(keyed, 100.0, out=keyed)
-        keyed *= ok
         pomp_total += keyed
-        answered += ok
+        count += ok
+    answered = count.astype(np.int64)
+    if len(lows) == 1:
+        total -= lows.pop() * (len(cols) - answered)
     enough = answered >= min_answered * len(cols)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(enough & (answered > 0), total / np.maximum(answered, 1), np.nan)
