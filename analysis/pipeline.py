@@ -87,7 +87,7 @@ def agreement_table(scores: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """ICC(1) and ICC(2) of every scale index across business units."""
     rows = []
     # A mask per scale: a groupby would sort and copy all 13 million rows of a big diagnostic.
-    for scale in scores["scale"].drop_duplicates().dropna():
+    for scale in scores["scale"].dropna().unique():
         part = scores.loc[scores["scale"] == scale, ["business_unit", "index"]]
         res = icc(part, value="index", group="business_unit", threshold=threshold)
         rows.append({"scale": scale, **res.iloc[0].to_dict()})
