@@ -103,11 +103,15 @@ def score_scales(
     n, k = len(responses), len(codes)
     mean, index = np.empty(k * n), np.empty(k * n)
     answered = np.empty(k * n, dtype=np.int64)
+    # Work arrays shared by all scales: new ones per scale would fault in fresh memory
+    # pages every time (np.zeros gets them straight from the system).
+    most = max((len(instrument.scale_columns(c)) for c in codes), default=0)
+    work = (np.empty(n), np.empty(n), np.empty(n, dtype=np.int8 if most < 128 else np.int32))
     for j, code in enumerate(codes):
         part = slice(j * n, (j + 1) * n)
-        mean[part], index[part], answered[part] = _scale_score(
-            responses, instrument, instrument.scale_columns(code), min_answered
-        )
+        cols = instrument.scale_columns(code)
+        _scale_score(responses, instrument, cols, min_answered, work)
+        _scale_means(work, len(cols), min_answered, mean[part], index[part], answered[part])
     # One frame for all scales at once, from arrays filled in place (copy=False keeps
     # pandas from copying them again): per-scale frames would copy the ids every time. Ids
     # repeat once per scale: categorical columns with small integer codes keep that cheap.
@@ -135,18 +139,24 @@ def _tiled_categorical(column: pd.Series, times: int) -> pd.Categorical:
 
 
 def _scale_score(
-    responses: pd.DataFrame, instrument: Instrument, cols: list[str], min_answered: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Raw mean, POMP index and answered items of one scale for every respondent.
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    cols: list[str],
+    min_answered: float,
+    work: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Sum of the keyed items, of their POMP values and the number answered of one scale,
+    for every respondent, into ``work`` (total, POMP total, count).
 
     Summed item by item: row means over a respondents x items copy would cost a copy of
     the items and a slow reduction over a short axis. Sums of integer codes are exact in
     any order, so the raw means equal the NaN-aware row means; POMP values are added in
     the same order as before.
     """
-    n = len(responses)
-    total, pomp_total = np.zeros(n), np.zeros(n)
-    count = np.zeros(n, dtype=np.int8 if len(cols) < 128 else np.int32)
+    total, pomp_total, count = work
+    total.fill(0.0)
+    pomp_total.fill(0.0)
+    count.fill(0)
     lows = {instrument.value_range(col)[0] for col in cols}
     for col in cols:
         low, high = instrument.value_range(col)
@@ -169,14 +179,29 @@ def _scale_score(
         np.multiply(keyed, 100.0, out=keyed)
         pomp_total += keyed
         count += ok
-    answered = count.astype(np.int64)
-    if len(lows) == 1:
-        total -= lows.pop() * (len(cols) - answered)
-    enough = answered >= min_answered * len(cols)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(enough & (answered > 0), total / np.maximum(answered, 1), np.nan)
-        index = np.where(enough & (answered > 0), pomp_total / np.maximum(answered, 1), np.nan)
-    return mean, index, answered
+    if len(lows) == 1 and lows != {0}:
+        total -= lows.pop() * (len(cols) - count.astype(np.int64))
+
+
+def _scale_means(
+    work: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_items: int,
+    min_answered: float,
+    mean: np.ndarray,
+    index: np.ndarray,
+    answered: np.ndarray,
+) -> None:
+    """Raw mean and POMP index from :func:`_scale_score`'s sums, NaN below the minimum
+    share answered, into the given arrays."""
+    total, pomp_total, count = work
+    np.copyto(answered, count)
+    scored = answered >= min_answered * n_items
+    scored &= answered > 0
+    divisor = np.maximum(answered, 1)
+    np.divide(total, divisor, out=mean)
+    np.divide(pomp_total, divisor, out=index)
+    mean[~scored] = np.nan
+    index[~scored] = np.nan
 
 
 def scores_wide(scores: pd.DataFrame, value: str = "index") -> pd.DataFrame:
