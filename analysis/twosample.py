@@ -5,6 +5,10 @@ diagnostic with a hundred variables and up to a million respondents we need ever
 in one pass. Each function here takes two 2-D arrays (rows: respondents of group a / b,
 columns: variables, NaN = missing) and returns one value per column. The formulas are
 pingouin's and SciPy's (checked against them to 1e-9 in the tests).
+
+The ``*_counts`` variants take each variable's distinct values and their counts per group
+(:func:`group_counts`) instead: answers are codes with few distinct values, so counts
+hold everything the statistics need and a million-row column is read only once.
 """
 
 from __future__ import annotations
@@ -136,6 +140,7 @@ def group_counts(
             counts = counts.reshape(size + 1, n_groups + 1).T[:n_groups, :size]
             values = np.arange(size) + lo
             return _occurring(values, counts, missing)
+    # Other values (scale scores, wide ranges): sort each group's answers.
     answered = ~np.isnan(x)
     table = [_sorted_counts(np.sort(x[answered & (groups == g)])) for g in range(n_groups)]
     values = np.unique(np.concatenate([v for v, _ in table]))
@@ -156,6 +161,7 @@ def _sorted_counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _occurring(
     values: np.ndarray, counts: np.ndarray, missing: float | None
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Only the values someone gave, without the missing code."""
     keep = counts.sum(axis=0) > 0
     if missing is not None:
         keep &= values != missing
@@ -163,7 +169,10 @@ def _occurring(
 
 
 def describe_counts(tables: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
-    """:func:`describe` of many variables from their (values, counts) of one group."""
+    """:func:`describe` of many variables from their (values, counts) of one group.
+
+    Sums over counts are exact for integer codes, so means equal the element-wise ones.
+    """
     k = len(tables)
     out = {"n": np.zeros(k, dtype=np.int64), "mean": np.full(k, np.nan), "sd": np.full(k, np.nan)}
     for j, (values, counts) in enumerate(tables):
