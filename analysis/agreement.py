@@ -143,20 +143,16 @@ def icc(
     (0.897, 0.963)
     """
     _check_columns(data, [value, group])
-    clean = data[[group, value]].dropna()
-    sizes = clean.groupby(group)[value].transform("size")
-    clean = clean[sizes >= threshold]
-    stats_ = clean.groupby(group)[value].agg(["size", "mean", "var"])
-    g = len(stats_)
+    size, mean, var, grand = _group_moments(data[group], data[value], threshold)
+    g = len(size)
     if g < 2:
         raise ValueError(f"icc needs at least 2 groups with {threshold} or more values")
-    n = int(stats_["size"].sum())
-    grand = clean[value].mean()
-    ssb = float((stats_["size"] * (stats_["mean"] - grand) ** 2).sum())
-    ssw = float(((stats_["size"] - 1) * stats_["var"].fillna(0)).sum())
+    n = int(size.sum())
+    ssb = float((size * (mean - grand) ** 2).sum())
+    ssw = float(((size - 1) * np.nan_to_num(var)).sum())
     df_b, df_w = g - 1, n - g
     msb, msw = ssb / df_b, ssw / df_w
-    k = (n - (stats_["size"] ** 2).sum() / n) / df_b
+    k = (n - (size**2).sum() / n) / df_b
     icc1 = (msb - msw) / (msb + (k - 1) * msw)
     icc2 = (msb - msw) / msb
     f = msb / msw
@@ -178,3 +174,36 @@ def icc(
             "n": [n],
         }
     )
+
+
+def _group_moments(
+    group: pd.Series, value: pd.Series, threshold: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Size, mean and variance (ddof=1, NaN for one value) of every group with at least
+    ``threshold`` values, and the grand mean of those values; missing values and groups
+    are left out.
+
+    Counted with bincount on the group codes: a pandas groupby per scale costs ~10x more
+    on a million respondents (it re-derives the groups for each aggregation).
+    """
+    if isinstance(group.dtype, pd.CategoricalDtype):
+        codes, n_groups = group.cat.codes.to_numpy(), len(group.cat.categories)
+    else:
+        codes, uniques = pd.factorize(group)
+        n_groups = len(uniques)
+    x = value.to_numpy(dtype="float64")
+    ok = (codes >= 0) & ~np.isnan(x)
+    codes = codes.astype(np.intp)  # once, not in every bincount
+    if not ok.all():
+        codes, x = codes[ok], x[ok]
+    size = np.bincount(codes, minlength=n_groups)
+    shown = size >= max(threshold, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(codes, weights=x, minlength=n_groups) / size
+        sq = np.bincount(codes, weights=(x - mean[codes]) ** 2, minlength=n_groups)
+        var = np.where(size > 1, sq / (size - 1), np.nan)
+    if not shown[size > 0].all():
+        x = x[shown[codes]]  # the grand mean is over the groups kept
+    grand = float(x.mean()) if len(x) else np.nan
+    size, mean, var = size[shown], mean[shown], var[shown]
+    return size, mean, var, grand

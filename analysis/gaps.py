@@ -56,9 +56,32 @@ def _variables(instrument: Instrument) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _family(a: np.ndarray, b: np.ndarray, tests: np.ndarray, top2: list) -> dict:
-    """All statistics of a family of variables; a/b are (respondents x variables)."""
-    da, db = twosample.describe(a), twosample.describe(b)
+def _group_codes(column: pd.Series) -> np.ndarray:
+    """0 for marketing, 1 for sales, 2 for anyone else (see :func:`twosample.group_counts`)."""
+    codes = np.full(len(column), len(DEPARTMENTS), dtype=np.intp)
+    for g, dept in enumerate(DEPARTMENTS):
+        codes[(column == dept).to_numpy(dtype=bool, na_value=False)] = g
+    return codes
+
+
+def _common_axis(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two (values, counts) tables on the union of their values: (values, counts a, b)."""
+    values = np.union1d(a[0][a[1] > 0], b[0][b[1] > 0])
+    out = []
+    for v, c in (a, b):
+        full = np.zeros(len(values), dtype=np.int64)
+        present = c > 0
+        full[np.searchsorted(values, v[present])] = c[present]
+        out.append(full)
+    return values, out[0], out[1]
+
+
+def _family(tables: list, tests: np.ndarray, top2: list) -> dict:
+    """All statistics of a family of variables from their (values, counts) tables."""
+    da = twosample.describe_counts([(v, c[0]) for v, c in tables])
+    db = twosample.describe_counts([(v, c[1]) for v, c in tables])
     res: dict[str, np.ndarray] = {
         "n_marketing": da["n"],
         "n_sales": db["n"],
@@ -69,18 +92,19 @@ def _family(a: np.ndarray, b: np.ndarray, tests: np.ndarray, top2: list) -> dict
     }
     res.update(twosample.welch(da, db))
     res.update(twosample.hedges_g(da, db))
-    mwu = twosample.mann_whitney(a, b)
+    pairs = [(v, c[0], c[1]) for v, c in tables]
+    mwu = twosample.mann_whitney_counts(pairs)
     res["median_marketing"], res["median_sales"] = mwu.pop("median_a"), mwu.pop("median_b")
     res.update(mwu)
     for side, d in (("marketing", da), ("sales", db)):
         low, high = twosample.mean_ci(d)
         res[f"ci_low_{side}"], res[f"ci_high_{side}"] = low, high
-    k = a.shape[1]
+    k = len(tables)
     for key in ("chi2", "p_chi2", "cramers_v", "mode_marketing", "mode_sales"):
         res[key] = np.full(k, np.nan)
     cat = np.flatnonzero(tests != "numeric")
     if len(cat):
-        ct = twosample.contingency(a[:, cat], b[:, cat])
+        ct = twosample.contingency_counts([pairs[j] for j in cat])
         for key, src in (
             ("chi2", "chi2"),
             ("p_chi2", "p_chi2"),
@@ -93,11 +117,11 @@ def _family(a: np.ndarray, b: np.ndarray, tests: np.ndarray, top2: list) -> dict
     res["top2_sales"] = np.full(k, np.nan)
     for j, high in enumerate(top2):
         if high is not None:
-            for arr, key in ((a, "top2_marketing"), (b, "top2_sales")):
-                col = arr[:, j]
-                answered = ~np.isnan(col)
-                if answered.any():
-                    res[key][j] = np.mean(col[answered] >= high - 1)
+            values, counts = tables[j]
+            for side, key in enumerate(("top2_marketing", "top2_sales")):
+                n = counts[side].sum()
+                if n > 0:
+                    res[key][j] = counts[side][values >= high - 1].sum() / n
     return res
 
 
@@ -179,21 +203,24 @@ def perception_gaps(
         raise ValueError("threshold must be at least 1")
     variables = _variables(instrument)
     items = variables[variables["level"] == "item"]
-    values = responses[items["code"].tolist()].to_numpy(dtype="float64", copy=True)
-    values[values == instrument.dont_know.code] = np.nan
     if scores is None:
         scores = score_scales(responses, instrument, min_answered=min_answered)
     scale_codes = [s.code for s in instrument.scales]
-    scale_values = scores["index"].to_numpy().reshape(len(scale_codes), len(responses)).T
-    matrix = np.hstack([values, scale_values])
-    is_m = (responses[by] == "marketing").to_numpy()
-    is_s = (responses[by] == "sales").to_numpy()
+    scale_values = scores["index"].to_numpy().reshape(len(scale_codes), len(responses))
+    # Value counts per department, one column at a time: no copy of the whole table.
+    groups = _group_codes(responses[by])
+    dk = instrument.dont_know.code
+    tables = [
+        twosample.group_counts(responses[col].to_numpy(dtype="float64"), groups, missing=dk)
+        for col in items["code"]
+    ]
+    tables += [twosample.group_counts(row, groups) for row in scale_values]
     top2 = [
         instrument.value_range(code)[1] if kind == "agreement" else None
         for code, kind in zip(variables["code"], variables["kind"], strict=True)
     ]
     tests = variables["test"].to_numpy()
-    res = _family(matrix[is_m], matrix[is_s], tests, top2)
+    res = _family(tables, tests, top2)
     out = pd.concat([variables.reset_index(drop=True), pd.DataFrame(res)], axis=1)
     out["p"] = np.select(
         [tests == "numeric", tests == "ordinal"], [out["p_welch"], out["p_mwu"]], out["p_chi2"]
@@ -261,14 +288,20 @@ def mirror_gaps(
     True
     """
     dk = instrument.dont_know.code
-    rows, a_cols, b_cols = [], [], []
+    groups = _group_codes(responses[by])
+    counts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    rows, a_tables, b_tables = [], [], []
     for own, other in instrument.mirror_pairs():
+        for code in (own.code, other.code):
+            if code not in counts:
+                x = responses[code].to_numpy(dtype="float64")
+                counts[code] = twosample.group_counts(x, groups, missing=dk)
         for target in DEPARTMENTS:
             rater_other = instrument.other_department(target)
-            a = responses.loc[responses[by] == target, own.code].to_numpy(dtype="float64")
-            b = responses.loc[responses[by] == rater_other, other.code].to_numpy(dtype="float64")
-            a_cols.append(np.where(a == dk, np.nan, a))
-            b_cols.append(np.where(b == dk, np.nan, b))
+            a_values, a_counts = counts[own.code]
+            b_values, b_counts = counts[other.code]
+            a_tables.append((a_values, a_counts[DEPARTMENTS.index(target)]))
+            b_tables.append((b_values, b_counts[DEPARTMENTS.index(rater_other)]))
             gap_type = (
                 "orientation"
                 if own.construct in ORIENTATION_CONSTRUCTS
@@ -290,10 +323,7 @@ def mirror_gaps(
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    width = max(max(len(c) for c in a_cols), max(len(c) for c in b_cols))
-    a = np.column_stack([np.pad(c, (0, width - len(c)), constant_values=np.nan) for c in a_cols])
-    b = np.column_stack([np.pad(c, (0, width - len(c)), constant_values=np.nan) for c in b_cols])
-    da, db = twosample.describe(a), twosample.describe(b)
+    da, db = twosample.describe_counts(a_tables), twosample.describe_counts(b_tables)
     stats_ = {
         "n_self": da["n"],
         "n_other": db["n"],
@@ -302,7 +332,9 @@ def mirror_gaps(
     }
     stats_.update(twosample.welch(da, db))
     stats_.update(twosample.hedges_g(da, db))
-    stats_["p_mwu"] = twosample.mann_whitney(a, b)["p_mwu"]  # medians unused here
+    # Mann-Whitney ranks both sides on one axis of values.
+    pairs = [_common_axis(a, b) for a, b in zip(a_tables, b_tables, strict=True)]
+    stats_["p_mwu"] = twosample.mann_whitney_counts(pairs)["p_mwu"]  # medians unused here
     out = pd.concat([out, pd.DataFrame(stats_)], axis=1)
     small = (out["n_self"] < threshold) | (out["n_other"] < threshold)
     out["suppressed"] = small

@@ -86,13 +86,15 @@ def reliability_table(responses: pd.DataFrame, instrument: Instrument) -> pd.Dat
 def agreement_table(scores: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """ICC(1) and ICC(2) of every scale index across business units."""
     rows = []
-    sizes = scores.groupby("business_unit", observed=True)["respondent_id"].nunique()
-    if (sizes >= threshold).sum() < 2:  # ICC needs two units that may be shown
-        return pd.DataFrame(columns=["scale", "icc1", "icc2"])
-    for scale, part in scores.groupby("scale", sort=False):
+    # A mask per scale: a groupby would sort and copy all 13 million rows of a big diagnostic.
+    for scale in scores["scale"].dropna().unique():
+        part = scores.loc[scores["scale"] == scale, ["business_unit", "index"]]
+        sizes = part["business_unit"][part["index"].notna()].value_counts()
+        if (sizes >= threshold).sum() < 2:  # ICC needs two units that may be shown
+            continue
         res = icc(part, value="index", group="business_unit", threshold=threshold)
         rows.append({"scale": scale, **res.iloc[0].to_dict()})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["scale", "icc1", "icc2"])
 
 
 def run_analysis(

@@ -7,7 +7,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.anonymity import DEFAULT_THRESHOLD, suppression_mask
-from analysis.scoring import score_scales
+from analysis.scoring import SCORE_ID_COLUMNS, score_scales
 from survey.instrument import Instrument
 from survey.prototypes import DIMENSIONS, load_prototypes
 
@@ -19,14 +19,58 @@ def dimension_scores(scores: pd.DataFrame) -> pd.DataFrame:
     (``survey.prototypes.load_prototypes().dimension_scales``).
     """
     protos = load_prototypes()
+    blocks = _score_blocks(scores)
+    if blocks is not None:
+        ids, scale_names, index = blocks
+        out = ids.copy()
+        for dim in DIMENSIONS:
+            rows = [i for i, s in enumerate(scale_names) if s in protos.dimension_scales[dim]]
+            out[dim] = _nanmean_rows(index[rows])
+        return out
     frames = []
     for dim in DIMENSIONS:
         part = scores[scores["scale"].isin(protos.dimension_scales[dim])]
-        per = part.groupby(["respondent_id", "department", "business_unit"], sort=False)[
-            "index"
-        ].mean()
+        per = part.groupby(list(SCORE_ID_COLUMNS), sort=False)["index"].mean()
         frames.append(per.rename(dim))
     return pd.concat(frames, axis=1).reset_index()
+
+
+def _score_blocks(scores: pd.DataFrame) -> tuple[pd.DataFrame, list, np.ndarray] | None:
+    """Respondent ids, scale names and the index as scales x respondents, if ``scores`` is
+    laid out as :func:`score_scales` makes it (one block of rows per scale, each holding
+    the same respondents in the same order, every respondent once); else None.
+
+    Grouping a million respondents by categorical ids costs seconds in pandas (it hashes
+    the million categories again and again); in this layout a reshape does it.
+    """
+    cols = [*SCORE_ID_COLUMNS, "scale"]
+    if not all(isinstance(scores[c].dtype, pd.CategoricalDtype) for c in cols):
+        return None
+    scale = scores["scale"].cat.codes.to_numpy()
+    k = int(np.count_nonzero(np.diff(scale))) + 1 if len(scale) else 0
+    if k == 0 or len(scores) % k:
+        return None
+    n = len(scores) // k
+    scale = scale.reshape(k, n)
+    if (scale != scale[:, :1]).any() or len(np.unique(scale[:, 0])) < k:
+        return None
+    for col in SCORE_ID_COLUMNS:
+        codes = scores[col].cat.codes.to_numpy().reshape(k, n)
+        if (codes[0] < 0).any() or (codes != codes[0]).any():
+            return None
+    respondents = scores["respondent_id"].cat.codes.to_numpy()[:n]
+    if np.bincount(respondents).max(initial=0) > 1:
+        return None
+    ids = scores[list(SCORE_ID_COLUMNS)].iloc[:n].reset_index(drop=True)
+    names = scores["scale"].cat.categories[scale[:, 0]].tolist()
+    return ids, names, scores["index"].to_numpy().reshape(k, n)
+
+
+def _nanmean_rows(values: np.ndarray) -> np.ndarray:
+    """Mean over the rows (scales) of each column (respondent), ignoring NaN."""
+    count = (~np.isnan(values)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, np.nansum(values, axis=0) / count, np.nan)
 
 
 def unit_profiles(
@@ -88,18 +132,30 @@ def unit_profiles(
         for u, cells in pd.Series(shown_cells.get_level_values(0)).value_counts().items()
         if cells == 2
     ]
-    both = dims[dims["business_unit"].isin(complete_units)].assign(department="all")
-    long = pd.concat([dims, both]).melt(
-        id_vars=["respondent_id", "department", "business_unit"],
-        value_vars=list(DIMENSIONS),
-        var_name="dimension",
-        value_name="score",
+    both = dims[dims["business_unit"].isin(complete_units)]
+    # Aggregated per cell and per unit ("all"), then sorted and reshaped: the same figures
+    # as grouping one long table (respondent x dimension, "all" rows appended) by unit,
+    # department and dimension, without building it.
+    keys, names, funcs = (
+        ["business_unit", "department"],
+        sorted(DIMENSIONS),
+        ["mean", "std", "count"],
     )
-    out = (
-        long.groupby(["business_unit", "department", "dimension"], sort=True)["score"]
-        .agg(mean="mean", sd="std", n="count")
-        .reset_index()
+    per_cell = dims.groupby(keys, sort=True)[names].agg(funcs)
+    per_unit = both.groupby("business_unit", sort=True)[names].agg(funcs)
+    cells = pd.concat(
+        [
+            per_cell.index.to_frame(index=False),
+            per_unit.index.to_frame(index=False).assign(department="all"),
+        ],
+        ignore_index=True,
     )
+    order = cells.sort_values(keys, kind="stable").index.to_numpy()
+    agg = pd.concat([per_cell, per_unit], ignore_index=True).take(order)
+    out = cells.take(np.repeat(order, len(names))).reset_index(drop=True)
+    out["dimension"] = np.tile(names, len(order))
+    for stat, col in (("mean", "mean"), ("std", "sd"), ("count", "n")):
+        out[col] = agg.xs(stat, axis=1, level=1)[names].to_numpy().ravel()
     with np.errstate(invalid="ignore", divide="ignore"):
         half = stats.t.ppf(0.5 + ci / 2, out["n"] - 1) * out["sd"] / np.sqrt(out["n"])
     out["ci_low"] = out["mean"] - half

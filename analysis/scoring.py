@@ -39,7 +39,7 @@ def keyed_items(responses: pd.DataFrame, instrument: Instrument, scale: str) -> 
     """
     cols = instrument.scale_columns(scale)
     keyed, _ = _keyed(responses, instrument, cols)
-    return pd.DataFrame(keyed, columns=cols, index=responses.index)
+    return pd.DataFrame(keyed, columns=cols, index=responses.index, copy=False)  # fresh array
 
 
 def score_scales(
@@ -100,49 +100,108 @@ def score_scales(
     unknown = [c for c in codes if c not in instrument.scale_map]
     if unknown:
         raise ValueError(f"unknown scale(s) {unknown}")
-    n = len(responses)
-    frames = []
-    for code in codes:
+    n, k = len(responses), len(codes)
+    mean, index = np.empty(k * n), np.empty(k * n)
+    answered = np.empty(k * n, dtype=np.int64)
+    # Work arrays shared by all scales: new ones per scale would fault in fresh memory
+    # pages every time (np.zeros gets them straight from the system).
+    most = max((len(instrument.scale_columns(c)) for c in codes), default=0)
+    work = (np.empty(n), np.empty(n), np.empty(n, dtype=np.int8 if most < 128 else np.int32))
+    for j, code in enumerate(codes):
+        part = slice(j * n, (j + 1) * n)
         cols = instrument.scale_columns(code)
-        keyed, ranges = _keyed(responses, instrument, cols)
-        pomp = (keyed - ranges[:, 0]) / (ranges[:, 1] - ranges[:, 0]) * 100.0
-        answered = (~np.isnan(keyed)).sum(axis=1)
-        enough = answered >= min_answered * keyed.shape[1]
-        frames.append(
-            (
-                code,
-                np.where(enough, _rowmean(keyed), np.nan),
-                np.where(enough, _rowmean(pomp), np.nan),
-                answered,
-                len(cols),
-            )
-        )
-    # One frame for all scales at once: per-scale frames would copy the ids every time.
-    # Ids repeat once per scale: categorical columns keep that cheap for big diagnostics.
-    k = len(frames)
-    out = pd.DataFrame(
-        {
-            c: pd.Categorical.from_codes(np.tile(codes, k), categories)
-            for c in SCORE_ID_COLUMNS
-            for codes, categories in [pd.factorize(responses[c], use_na_sentinel=False)]
-        }
+        _scale_score(responses, instrument, cols, min_answered, work)
+        _scale_means(work, len(cols), min_answered, mean[part], index[part], answered[part])
+    # One frame for all scales at once, from arrays filled in place (copy=False keeps
+    # pandas from copying them again): per-scale frames would copy the ids every time. Ids
+    # repeat once per scale: categorical columns with small integer codes keep that cheap.
+    small = np.int8 if k < 128 else np.int32
+    dims = [instrument.scale_map[c].dimension for c in codes]
+    dim_names, dim_codes = np.unique(dims, return_inverse=True)
+    columns = {c: _tiled_categorical(responses[c], k) for c in SCORE_ID_COLUMNS}
+    columns["scale"] = pd.Categorical.from_codes(np.repeat(np.arange(k, dtype=small), n), codes)
+    columns["dimension"] = pd.Categorical.from_codes(
+        np.repeat(dim_codes.astype(small), n), pd.Index(dim_names.tolist())
     )
-    out["scale"] = pd.Categorical.from_codes(np.repeat(np.arange(k), n), [f[0] for f in frames])
-    dims = [instrument.scale_map[f[0]].dimension for f in frames]
-    out["dimension"] = pd.Categorical(np.repeat(dims, n))
-    out["mean"] = np.concatenate([f[1] for f in frames])
-    out["index"] = np.concatenate([f[2] for f in frames])
-    out["n_answered"] = np.concatenate([f[3] for f in frames])
-    out["n_items"] = np.repeat([f[4] for f in frames], n)
-    return out
+    columns["mean"] = mean
+    columns["index"] = index
+    columns["n_answered"] = answered
+    columns["n_items"] = np.repeat([len(instrument.scale_columns(c)) for c in codes], n)
+    return pd.DataFrame(columns, copy=False)
 
 
-def _rowmean(values: np.ndarray) -> np.ndarray:
-    """Row means ignoring NaN, without warnings for all-NaN rows."""
-    count = (~np.isnan(values)).sum(axis=1)
-    total = np.nansum(values, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+def _tiled_categorical(column: pd.Series, times: int) -> pd.Categorical:
+    """The column repeated ``times`` over as a categorical (categories in order of
+    appearance)."""
+    codes, categories = pd.factorize(column, use_na_sentinel=False)
+    codes = codes.astype(np.int32 if len(categories) < 2**31 - 1 else np.int64)
+    return pd.Categorical.from_codes(np.tile(codes, times), categories)
+
+
+def _scale_score(
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    cols: list[str],
+    min_answered: float,
+    work: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Sum of the keyed items, of their POMP values and the number answered of one scale,
+    for every respondent, into ``work`` (total, POMP total, count).
+
+    Summed item by item: row means over a respondents x items copy would cost a copy of
+    the items and a slow reduction over a short axis. Sums of integer codes are exact in
+    any order, so the raw means equal the NaN-aware row means; POMP values are added in
+    the same order as before.
+    """
+    total, pomp_total, count = work
+    total.fill(0.0)
+    pomp_total.fill(0.0)
+    count.fill(0)
+    lows = {instrument.value_range(col)[0] for col in cols}
+    for col in cols:
+        low, high = instrument.value_range(col)
+        x = responses[col].to_numpy(dtype="float64")
+        ok = x != instrument.dont_know.code
+        ok &= x == x  # NaN != NaN
+        # Unanswered cells are keyed to `low`: their POMP value is exactly 0, so plain
+        # additions replace NaN-aware sums; `total` gets the lows taken out again below.
+        if instrument.column_map[col].reverse:
+            keyed = np.where(ok, x, high)
+            np.subtract(low + high, keyed, out=keyed)
+        else:
+            keyed = np.where(ok, x, low)
+        total += keyed
+        if len(lows) > 1:
+            np.subtract(total, low, out=total, where=~ok)
+        # In place, the same arithmetic as (keyed - low) / (high - low) * 100.
+        np.subtract(keyed, low, out=keyed)
+        np.divide(keyed, high - low, out=keyed)
+        np.multiply(keyed, 100.0, out=keyed)
+        pomp_total += keyed
+        count += ok
+    if len(lows) == 1 and lows != {0}:
+        total -= lows.pop() * (len(cols) - count.astype(np.int64))
+
+
+def _scale_means(
+    work: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_items: int,
+    min_answered: float,
+    mean: np.ndarray,
+    index: np.ndarray,
+    answered: np.ndarray,
+) -> None:
+    """Raw mean and POMP index from :func:`_scale_score`'s sums, NaN below the minimum
+    share answered, into the given arrays."""
+    total, pomp_total, count = work
+    np.copyto(answered, count)
+    scored = answered >= min_answered * n_items
+    scored &= answered > 0
+    divisor = np.maximum(answered, 1)
+    np.divide(total, divisor, out=mean)
+    np.divide(pomp_total, divisor, out=index)
+    mean[~scored] = np.nan
+    index[~scored] = np.nan
 
 
 def scores_wide(scores: pd.DataFrame, value: str = "index") -> pd.DataFrame:

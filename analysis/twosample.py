@@ -5,6 +5,10 @@ diagnostic with a hundred variables and up to a million respondents we need ever
 in one pass. Each function here takes two 2-D arrays (rows: respondents of group a / b,
 columns: variables, NaN = missing) and returns one value per column. The formulas are
 pingouin's and SciPy's (checked against them to 1e-9 in the tests).
+
+The ``*_counts`` variants take each variable's distinct values and their counts per group
+(:func:`group_counts`) instead: answers are codes with few distinct values, so counts
+hold everything the statistics need and a million-row column is read only once.
 """
 
 from __future__ import annotations
@@ -90,6 +94,98 @@ def _category_counts(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return values, cx, cy
 
 
+def group_counts(
+    x: np.ndarray, groups: np.ndarray, n_groups: int = 2, *, missing: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of one variable and how often each occurs in every group.
+
+    Parameters
+    ----------
+    x : ndarray
+        One value per respondent, NaN = missing.
+    groups : ndarray of int
+        The group of each respondent, ``0 .. n_groups - 1``; ``n_groups`` = in no group.
+    n_groups : int
+        Number of groups.
+    missing : float, optional
+        A further code that counts as missing (the instrument's "don't know").
+
+    Returns
+    -------
+    values, counts
+        The values that occur in some group (sorted) and an ``n_groups x len(values)``
+        array of counts. Every statistic of this module follows from these, so a column of
+        a million answers is read once instead of being split and copied per group.
+
+    Examples
+    --------
+    >>> x = np.array([2.0, 1.0, np.nan, 2.0, -9.0, 5.0])
+    >>> values, counts = group_counts(x, np.array([0, 0, 0, 1, 1, 2]), missing=-9)
+    >>> values.tolist(), counts.tolist()
+    ([1.0, 2.0], [[1, 1], [0, 1]])
+    """
+    x = np.asarray(x, dtype="float64")
+    groups = np.asarray(groups, dtype=np.intp)
+    lo, hi = np.fmin.reduce(x, initial=np.inf), np.fmax.reduce(x, initial=-np.inf)
+    if np.isfinite(hi) and float(lo).is_integer() and hi - lo <= 1000:
+        # Codes of a response scale: one bincount over (group, code) beats sorting.
+        size = int(hi - lo) + 1
+        shifted = x - lo
+        np.fmin(shifted, size, out=shifted)  # NaN -> bin `size`, dropped below
+        codes = shifted.astype(np.intp)
+        if np.array_equal(codes, shifted):
+            codes *= n_groups + 1  # key = code * (n_groups + 1) + group, in place
+            codes += groups
+            counts = np.bincount(codes, minlength=(size + 1) * (n_groups + 1))
+            counts = counts.reshape(size + 1, n_groups + 1).T[:n_groups, :size]
+            values = np.arange(size) + lo
+            return _occurring(values, counts, missing)
+    # Other values (scale scores, wide ranges): sort each group's answers.
+    answered = ~np.isnan(x)
+    table = [_sorted_counts(np.sort(x[answered & (groups == g)])) for g in range(n_groups)]
+    values = np.unique(np.concatenate([v for v, _ in table]))
+    counts = np.zeros((n_groups, len(values)), dtype=np.int64)
+    for g, (v, c) in enumerate(table):
+        counts[g, np.searchsorted(values, v)] = c
+    return _occurring(values, counts, missing)
+
+
+def _sorted_counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and their counts of a sorted array without NaN."""
+    if len(x) == 0:
+        return x, np.zeros(0, dtype=np.int64)
+    start = np.flatnonzero(np.concatenate(([True], x[1:] != x[:-1])))
+    return x[start], np.diff(np.append(start, len(x)))
+
+
+def _occurring(
+    values: np.ndarray, counts: np.ndarray, missing: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Only the values someone gave, without the missing code."""
+    keep = counts.sum(axis=0) > 0
+    if missing is not None:
+        keep &= values != missing
+    return values[keep], counts[:, keep]
+
+
+def describe_counts(tables: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
+    """:func:`describe` of many variables from their (values, counts) of one group.
+
+    Sums over counts are exact for integer codes, so means equal the element-wise ones.
+    """
+    k = len(tables)
+    out = {"n": np.zeros(k, dtype=np.int64), "mean": np.full(k, np.nan), "sd": np.full(k, np.nan)}
+    for j, (values, counts) in enumerate(tables):
+        n = int(counts.sum())
+        out["n"][j] = n
+        if n > 0:
+            mean = float((values * counts).sum()) / n
+            out["mean"][j] = mean
+            if n > 1:
+                out["sd"][j] = np.sqrt(float((counts * (values - mean) ** 2).sum()) / (n - 1))
+    return out
+
+
 def _median(values: np.ndarray, counts: np.ndarray) -> float:
     """Median from sorted distinct values and their counts (mean of the two middle ones)."""
     cum = np.cumsum(counts)
@@ -108,18 +204,27 @@ def mann_whitney(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
     ``P(a > b) - P(a < b) = 2 U / (na nb) - 1``. Ranks come from category counts, so memory
     stays O(n) instead of pingouin's na x nb matrix.
     """
-    k = a.shape[1]
+    tables = []
+    for j in range(a.shape[1]):
+        x, y = a[:, j], b[:, j]
+        tables.append(_category_counts(x[~np.isnan(x)], y[~np.isnan(y)]))
+    return mann_whitney_counts(tables)
+
+
+def mann_whitney_counts(
+    tables: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> dict[str, np.ndarray]:
+    """:func:`mann_whitney` of many variables from their (values, counts a, counts b)."""
+    k = len(tables)
     keys = ("u", "p_mwu", "cliffs_delta", "median_a", "median_b")
     out = {key: np.full(k, np.nan) for key in keys}
     z = np.full(k, np.nan)
-    for j in range(k):
-        x, y = a[:, j], b[:, j]
-        x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-        n1, n2 = len(x), len(y)
+    for j, (values, cx, cy) in enumerate(tables):
+        n1, n2 = int(cx.sum()), int(cy.sum())
         if n1 == 0 or n2 == 0:
             continue
-        values, cx, cy = _category_counts(x, y)
         out["median_a"][j], out["median_b"][j] = _median(values, cx), _median(values, cy)
+        # Rank sums from counts: every value's midrank, weighted by how often a has it.
         total = cx + cy
         midrank = np.cumsum(total) - (total - 1) / 2.0
         u1 = float((cx * midrank).sum()) - n1 * (n1 + 1) / 2.0
@@ -143,15 +248,23 @@ def contingency(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
     R's ``chisq.test(simulate.p.value = TRUE)``, seeded, 4,000 tables). Also Cramér's V and
     each group's modal category (smallest code on ties).
     """
-    k = a.shape[1]
+    tables = []
+    for j in range(a.shape[1]):
+        x, y = a[:, j], b[:, j]
+        tables.append(_category_counts(x[~np.isnan(x)], y[~np.isnan(y)]))
+    return contingency_counts(tables)
+
+
+def contingency_counts(
+    tables: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> dict[str, np.ndarray]:
+    """:func:`contingency` of many variables from their (values, counts a, counts b)."""
+    k = len(tables)
     keys = ("chi2", "p_chi2", "cramers_v", "mode_a", "mode_b")
     out = {key: np.full(k, np.nan) for key in keys}
-    for j in range(k):
-        x, y = a[:, j], b[:, j]
-        x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-        if len(x) == 0 or len(y) == 0:
+    for j, (values, cx, cy) in enumerate(tables):
+        if cx.sum() == 0 or cy.sum() == 0:
             continue
-        values, cx, cy = _category_counts(x, y)
         out["mode_a"][j] = values[np.argmax(cx)]
         out["mode_b"][j] = values[np.argmax(cy)]
         table = np.vstack([cx, cy])

@@ -39,21 +39,30 @@ def numeric_columns(instrument: Instrument) -> list[str]:
 
 def empty_wide(instrument: Instrument, n: int = 0) -> pd.DataFrame:
     """A wide table of ``n`` unanswered rows with the canonical columns and dtypes."""
-    data: dict[str, object] = {
-        "respondent_id": pd.Series([""] * n, dtype="str"),
-        "submitted_at": pd.Series(pd.NaT, index=range(n), dtype="datetime64[s, UTC]"),
-        "department": pd.Series([""] * n, dtype="str"),
-        "business_unit": pd.Series([""] * n, dtype="str"),
-        "role": pd.Series([None] * n, dtype="str"),
-        "tenure": pd.Series([None] * n, dtype="str"),
-        "language": pd.Series(["en"] * n, dtype="str"),
-        "duration_s": np.full(n, np.nan),
-        "status": pd.Series(["complete"] * n, dtype="str"),
-    }
     texts = set(text_columns(instrument))
-    for col in instrument.columns():
-        data[col] = pd.Series([None] * n, dtype="str") if col in texts else np.full(n, np.nan)
-    return pd.DataFrame(data)
+    return pd.DataFrame(
+        {c: _empty_column(c, n, texts) for c in (*META_COLUMNS, *instrument.columns())}
+    )
+
+
+def _empty_column(col: str, n: int, texts: set[str]) -> pd.Series | np.ndarray:
+    """``n`` unanswered cells of one canonical column, in its dtype."""
+    defaults = {
+        "respondent_id": "",
+        "department": "",
+        "business_unit": "",
+        "role": None,
+        "tenure": None,
+        "language": "en",
+        "status": "complete",
+    }
+    if col == "submitted_at":
+        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[s, UTC]")
+    if col in defaults:
+        return pd.Series([defaults[col]] * n, dtype="str")
+    if col in texts:
+        return pd.Series([None] * n, dtype="str")
+    return np.full(n, np.nan)  # duration_s and numeric items
 
 
 def conform(wide: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -68,16 +77,21 @@ def conform(wide: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     unknown = [c for c in wide.columns if c not in known]
     if unknown:
         raise ValueError(f"response table has column(s) the instrument does not know: {unknown}")
-    out = empty_wide(instrument, len(wide))
-    out.index = wide.index
-    for col in wide.columns:
-        if col == "submitted_at":
-            out[col] = pd.to_datetime(wide[col], utc=True).astype("datetime64[s, UTC]")
-        elif out[col].dtype == "float64":
-            out[col] = pd.to_numeric(wide[col], errors="raise").astype("float64")
+    # Column by column into a new frame: filling a frame of empty columns would hold the
+    # whole table twice (a million respondents: 0.8 GB more).
+    texts = set(text_columns(instrument))
+    out: dict[str, object] = {}
+    for col in (*META_COLUMNS, *instrument.columns()):
+        if col not in wide.columns:
+            out[col] = _empty_column(col, len(wide), texts)
+        elif col == "submitted_at":
+            out[col] = pd.to_datetime(wide[col], utc=True).astype("datetime64[s, UTC]").array
+        elif col == "duration_s" or (col not in META_COLUMNS and col not in texts):
+            numeric = pd.to_numeric(wide[col], errors="raise")
+            out[col] = numeric.to_numpy(dtype="float64", copy=True)  # writable, own memory
         else:
-            out[col] = wide[col].astype("str").where(wide[col].notna(), None)
-    return out.reset_index(drop=True)
+            out[col] = wide[col].astype("str").where(wide[col].notna(), None).array
+    return pd.DataFrame(out, copy=False)
 
 
 def to_long(wide: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:

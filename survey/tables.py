@@ -153,7 +153,20 @@ def read_table(path: str | Path, instrument: Instrument, fmt: str | None = None)
         raw = pd.read_csv(path, dtype={"respondent_id": "str"}, keep_default_na=True)
     else:
         raw = pd.read_parquet(path)
+        _release_arrow_memory()  # decoding buffers
     try:
-        return conform(raw, instrument)
+        wide = conform(raw, instrument)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
+    if fmt == "parquet":
+        del raw  # conform copied the numbers out of Arrow's buffers
+        _release_arrow_memory()
+    return wide
+
+
+def _release_arrow_memory() -> None:
+    """Give memory Arrow has freed back to the system; its allocator keeps it otherwise
+    (about the size of the table again after reading a large Parquet file)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
