@@ -78,7 +78,7 @@ def change_findings(changes: pd.DataFrame, instrument: Instrument) -> list[Findi
         for lang in LANGS:
             p = fmt_p(row["p_adj"], lang)
             text[lang] = sentence[lang].format(
-                department=finding_rules()["departments"]["subject"][lang][row["department"]],
+                department=texts_for(lang)["departments"][row["department"]],
                 label=scale_name(row["scale"], instrument, lang),
                 direction=sentence["direction"][lang]["up" if row["diff"] > 0 else "down"],
                 before=fmt_number(row["mean_before"], lang, 0),

@@ -1,5 +1,5 @@
 """Which department comparisons of scale means are backed by scalar invariance: the
-brief's per-scale verdicts, its method sentences and the caveat on gap findings.
+brief's per-scale verdicts, its method sentences and the † on gap findings without it.
 
 Reads the table of :func:`analysis.invariance.invariance_by_scale`; computes nothing.
 """
@@ -61,7 +61,7 @@ def table_cells(invariance: pd.DataFrame, lang: str) -> dict[str, dict[str, str]
         for stat in ("delta_cfi", "delta_rmsea"):
             values = [row.get(f"{stat}_{step}") for step in ("metric", "scalar")]
             pair[stat] = (
-                " / ".join(fmt_number(v, lang, 3) for v in values)
+                " / ".join(fmt_number(v + 0.0 if round(v, 3) else 0.0, lang, 3) for v in values)
                 if row["status"] == "tested"
                 else "–"
             )
@@ -141,15 +141,27 @@ def finding_scale(finding: Finding, instrument: Instrument) -> str | None:
     )
 
 
-def caveat(
-    finding: Finding, invariance: pd.DataFrame, instrument: Instrument, lang: str
-) -> str | None:
-    """ "Not directly comparable ..." for a gap finding on a scale without scalar
-    invariance; None otherwise."""
+def flagged_scale(finding: Finding, invariance: pd.DataFrame, instrument: Instrument) -> str | None:
+    """The scale without scalar invariance a gap finding is about; None for any other
+    finding (the brief marks those findings †)."""
     if finding.kind != "gap":
         return None
     scale = finding_scale(finding, instrument)
-    if scale is None or scale not in not_comparable(invariance):
-        return None
-    name = instrument.scale_map[scale].label[lang]
-    return texts_for(lang)["not_comparable"].format(scale=name)
+    return scale if scale in not_comparable(invariance) else None
+
+
+def legend(codes: list[str], instrument: Instrument, lang: str) -> str:
+    """The note under findings marked †, naming their scales; empty without any.
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> print(legend(["shared_goals"], load_instrument(), "de"))
+    † Nicht direkt vergleichbar: Für „Gemeinsame Ziele und Kennzahlen“ ist skalare
+    Messinvarianz nicht belegt (siehe Methode).
+    """
+    if not codes:
+        return ""
+    quote = "„{}“" if lang == "de" else "'{}'"
+    names = ", ".join(quote.format(instrument.scale_map[c].label[lang]) for c in codes)
+    return str(texts_for(lang)["not_comparable"]).format(scales=names)

@@ -90,14 +90,17 @@ def _figure(ax: object, stem: Path, alt: str, caption: str, size: str = "full") 
 
 def _figures(
     results: Results, instrument: Instrument, lang: str, out: Path, invariance: pd.DataFrame
-) -> list[dict]:
+) -> tuple[list[dict], tuple[str, ...]]:
+    """The figures of the differences section, and the scales the gap chart marks †."""
     t = texts_for(lang)
     figs = []
+    flagged: tuple[str, ...] = ()
     scales = results.gaps[(results.gaps["level"] == "scale") & ~results.gaps["suppressed"]]
     scales = scales[scales["code"] != "marketing_power"]
     if len(scales):
         names = {s.code: s.label[lang] for s in instrument.scales}
-        flagged = set(comparability.not_comparable(invariance)) & set(scales["code"])
+        ranked = charts.dumbbell.gap_rows(scales, top=10)["code"]
+        flagged = tuple(c for c in comparability.not_comparable(invariance) if c in set(ranked))
         names.update({c: f"{names[c]} †" for c in flagged})
         ax = charts.plot_gaps(scales, labels=names, lang=lang, top=10)
         alt = "; ".join(
@@ -105,8 +108,7 @@ def _figures(
             f"{fmt_number(r.mean_sales, lang, 0)}"
             for r in scales.itertuples()
         )
-        caption = t["fig_gaps"] + (" " + t["fig_gaps_dagger"] if flagged else "")
-        figs.append(_figure(ax, out / f"gaps_{lang}", alt, caption))
+        figs.append(_figure(ax, out / f"gaps_{lang}", alt, t["fig_gaps"]))
     for construct in MIRROR_FIGURES:
         part = results.mirror[
             (results.mirror["construct"] == construct) & ~results.mirror["suppressed"]
@@ -142,7 +144,7 @@ def _figures(
                 for r in modes.itertuples()
             )
             figs.append(_figure(ax, out / f"{column.lower()}_{lang}", alt, t[key], "half"))
-    return figs
+    return figs, flagged
 
 
 def _changes(
@@ -299,8 +301,13 @@ def compose_brief(
     findings = find_findings(results, instrument)
 
     def say(f: Finding) -> str:
-        note = comparability.caveat(f, invariance, instrument, lang)
-        return f"{f.text[lang]} {note}" if note else f.text[lang]
+        flagged = comparability.flagged_scale(f, invariance, instrument)
+        return f"{f.text[lang]} †" if flagged else f.text[lang]
+
+    def legend(shown: list[Finding], also: tuple[str, ...] = ()) -> str:
+        codes = [comparability.flagged_scale(f, invariance, instrument) for f in shown]
+        codes = [c for c in [*codes, *also] if c]
+        return comparability.legend(list(dict.fromkeys(codes)), instrument, lang)
 
     recs = recommend(findings)
     summary = results.scale_summary.set_index(["scale", "group"])
@@ -321,20 +328,21 @@ def compose_brief(
     else:
         configuration, config_note = "–", protos.approximation_note[lang]
     grade_figure, grade_caption = _grade(results, lang, out)
-    key, seen = [], set()
+    key: list[Finding] = []
     for f in findings:
-        if f.id not in seen:
-            key.append(say(f))
-            seen.add(f.id)
+        if f.id not in {k.id for k in key}:
+            key.append(f)
         if len(key) == 3:
             break
-    gap_findings = [say(f) for f in findings if f.kind in ("gap", "mirror", "orientation")]
-    shown = set(key) | set(gap_findings[:6])
-    untriggered = [
-        f"{say(f)} ({t['no_trigger']})"
+    gaps = [f for f in findings if f.kind in ("gap", "mirror", "orientation")][:6]
+    figures, charted = _figures(results, instrument, lang, out, invariance)
+    shown = {f.text[lang] for f in key + gaps}
+    loose = [
+        f
         for f in findings
-        if f.id not in triggered_ids() and say(f) in shown and f.id != "perception_gap"
+        if f.id not in triggered_ids() and f.text[lang] in shown and f.id != "perception_gap"
     ]
+    untriggered = [f"{say(f)} ({t['no_trigger']})" for f in loose]
     return {
         "lang": lang,
         "t": t,
@@ -349,9 +357,14 @@ def compose_brief(
             "grade_figure": grade_figure,
             "grade_caption": grade_caption,
         },
-        "key_findings": key,
-        "gap_findings": gap_findings[:6],
-        "figures": _figures(results, instrument, lang, out, invariance),
+        "key_findings": [say(f) for f in key],
+        "gap_findings": [say(f) for f in gaps],
+        "legends": {
+            "key": legend(key),
+            "gaps": legend(gaps, also=charted),
+            "todo": legend([r.because for r in recs] + loose),
+        },
+        "figures": figures,
         "changes": _changes(results, instrument, lang, out, previous),
         "recommendations": [
             {

@@ -105,7 +105,7 @@ def plot_wave_changes(
             for d, m in zip(cells["diff"], cells["marked"], strict=True)
         ]
     ).pivot(index="scale", columns="department", values="text")
-    text = text.reindex(index=scales, columns=depts).fillna("")
+    text = text.reindex(index=scales, columns=depts).astype(object).fillna("")
     ax = new_axes(ax, (4.6, 0.2 * len(scales) + 0.5))
     limit = max(float(np.nanmax(np.abs(matrix.to_numpy()))) if len(cells) else 0.0, 5.0)
     cmap = LinearSegmentedColormap.from_list("change", [DIVERGING[0], "#F4F4F4", DIVERGING[-1]])
