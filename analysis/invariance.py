@@ -11,12 +11,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from analysis.anonymity import DEFAULT_THRESHOLD
 from analysis.cfa import cfa
 from analysis.model_syntax import parse_model
 
 DONT_KNOW = -9
+# The fits multiply matrices of a dozen rows: one BLAS thread. More threads only spin-wait;
+# on a busy machine that made the invariance table ten times slower.
+ONE_BLAS_THREAD = {"limits": 1, "user_api": "blas"}
 MIN_FIT_N = 30  # complete answers per group before a scale's invariance is tested
 LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
 
@@ -168,7 +172,8 @@ def measurement_invariance(
     rows = []
     for level, equal in LEVELS.items():
         freed = (loads if "loadings" in equal else []) + (ints if "intercepts" in equal else [])
-        res = cfa(data, factors, group=group, equal=equal, free=freed, **fit_only)
+        with threadpool_limits(**ONE_BLAS_THREAD):
+            res = cfa(data, factors, group=group, equal=equal, free=freed, **fit_only)
         row = res.fit.iloc[0].to_dict()
         row.update(level=level, freed=", ".join(freed), groups=", ".join(res.groups))
         row.update(suppressed_groups=len(dropped))
@@ -251,7 +256,8 @@ def locate_noninvariance(
     data, _ = _prepare(data, factors, group, min_group_size)
     equal = LEVELS[level]
     fit_only = {"min_group_size": min_group_size, "standard_errors": False}
-    base = cfa(data, factors, group=group, equal=equal, free=partial, **fit_only)
+    with threadpool_limits(**ONE_BLAS_THREAD):
+        base = cfa(data, factors, group=group, equal=equal, free=partial, **fit_only)
     if level == "scalar":
         candidates = [f"{x} ~ 1" for f in factors for x in factors[f]]
     else:
@@ -261,7 +267,8 @@ def locate_noninvariance(
     ]
     rows = []
     for cand in candidates:
-        res = cfa(data, factors, group=group, equal=equal, free=[*partial, cand], **fit_only)
+        with threadpool_limits(**ONE_BLAS_THREAD):
+            res = cfa(data, factors, group=group, equal=equal, free=[*partial, cand], **fit_only)
         diff = base.fit["chi2"].iloc[0] - res.fit["chi2"].iloc[0]
         ddf = int(base.fit["df"].iloc[0] - res.fit["df"].iloc[0])
         rows.append((cand, diff, ddf, stats.chi2.sf(max(diff, 0.0), ddf)))

@@ -7,14 +7,17 @@ Reads the table of :func:`analysis.invariance.invariance_by_scale`; computes not
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from analysis.brief.render import texts_for
-from analysis.findings import Finding
 from analysis.formatting import fmt_number
 from analysis.invariance import MIN_FIT_N
 from survey.instrument import Instrument
+
+if TYPE_CHECKING:  # analysis.findings pulls in the whole pipeline; the notebook needs less
+    from analysis.findings import Finding
 
 UNTESTED = ("too_few", "no_fit")
 EVIDENCE = re.compile(r"perception_gaps\[(\w+)\]")

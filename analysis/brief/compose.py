@@ -3,8 +3,8 @@
 The brief consumes :class:`analysis.pipeline.Results` and the charts; it never reads raw
 exports. Recommendation rules live in ``recommendations.yaml``; a rule fires only when a
 finding in this diagnostic triggers it. Gap findings on scales without scalar invariance
-carry a caveat (``comparability.py``); with a previous wave, a section shows what changed
-(``changes.py``).
+are marked † with a legend (``comparability.py``); with a previous wave, a section shows
+what changed (``changes.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from babel.dates import format_date
 
 from analysis import charts
 from analysis.brief import comparability
-from analysis.brief.changes import changes_section, scale_name, wave_changes
+from analysis.brief.changes import COOPERATION, changes_section, scale_name, wave_changes
 from analysis.brief.render import HERE, data_uri, texts_for
 from analysis.findings import Finding, find_findings, finding_rules
 from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_percent, fmt_signed
@@ -160,7 +160,7 @@ def _changes(
     changes = wave_changes(results, previous, instrument)
     th = finding_rules()["thresholds"]
     present = set(changes["scale"])
-    order = [c for c in ("cooperation", *(s.code for s in instrument.scales)) if c in present]
+    order = [c for c in (COOPERATION, *(s.code for s in instrument.scales)) if c in present]
     names = {c: scale_name(c, instrument, lang) for c in order}
     ax = charts.plot_wave_changes(
         changes,
