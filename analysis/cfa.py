@@ -374,11 +374,22 @@ def cfa(
             "cfi": [cfi], "tli": [tli], "rmsea": [rmsea], "rmsea_ci_low": [ci_low],
             "rmsea_ci_high": [ci_high], "srmr": [srmr], "chi2_baseline": [chi2_b],
             "df_baseline": [df_b], "n": [n], "n_groups": [n_groups], "n_parameters": [len(x)],
-            "converged": [bool(res.success)],
+            "converged": [_converged(res, bounds)],
         }
     )  # fmt: skip
     se = _standard_errors(lay, x, sizes) if standard_errors else np.full(len(x), np.nan)
     return CFAResult(fit, _estimates(lay, x, se, factors, labels), factors, labels)
+
+
+def _converged(res: optimize.OptimizeResult, bounds: list) -> bool:
+    """L-BFGS-B's success, or a vanishing projected gradient: with tolerances this tight the
+    line search may stop at the optimum with an "ABNORMAL" message (precision exhausted)."""
+    if res.success:
+        return True
+    grad = np.asarray(res.jac, dtype=float)
+    lower = np.array([-np.inf if lo is None else lo for lo, _ in bounds])
+    pressed = (res.x <= lower + 1e-8) & (grad > 0)  # held at a bound: gradient may stay
+    return bool(np.isfinite(grad).all() and np.abs(np.where(pressed, 0.0, grad)).max() < 1e-6)
 
 
 def _estimates(lay: _Layout, x: np.ndarray, se: np.ndarray, factors, labels) -> pd.DataFrame:

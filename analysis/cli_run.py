@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 LANGS = ("de", "en")
+PREVIOUS_HELP = "The previous wave's response table: adds what changed since then."
 
 
 def _console():
@@ -25,12 +26,14 @@ def _analyse_and_write(
     company: str,
     threshold: int,
     notebooks: bool,
+    previous: Path | None = None,
 ) -> list[Path]:
     """The full chain with a progress bar; returns the files written."""
     from rich.progress import Progress
 
     from analysis.brief.compose import findings_table, make_brief
     from analysis.findings import find_findings
+    from analysis.invariance import department_invariance
     from analysis.pipeline import run_analysis, write_tables
     from survey import load_instrument
     from survey.tables import read_table
@@ -47,11 +50,17 @@ def _analyse_and_write(
         written += write_tables(results, output / "tables")
         findings = output / "tables" / "findings.csv"
         findings_table(find_findings(results, ins)).to_csv(findings, index=False)
-        written.append(findings)
+        invariance = department_invariance(results.responses, ins, threshold=threshold)
+        invariance.to_csv(output / "tables" / "invariance.csv", index=False)
+        written += [findings, output / "tables" / "invariance.csv"]
+        before = read_table(previous, ins) if previous else None
         progress.advance(task)
         for lang in langs:
             progress.update(task, description=f"writing the brief ({lang})")
-            written += make_brief(results, ins, output, lang=lang, company=company)
+            written += make_brief(
+                results, ins, output, lang=lang, company=company,
+                invariance=invariance, previous=before,
+            )  # fmt: skip
             progress.advance(task)
         if notebooks:
             from analysis.notebooks import run_notebooks
@@ -141,13 +150,15 @@ def run(
     company: str = typer.Option("", "--company", help="Company name for the brief."),
     threshold: int = typer.Option(None, "--threshold", help="Anonymity threshold (default 5)."),
     notebooks: bool = typer.Option(False, "--notebooks/--no-notebooks", help="Run notebooks."),
+    previous: Path | None = typer.Option(None, "--previous", help=PREVIOUS_HELP),
 ) -> None:
     """Analyse a real diagnostic (a response file or the web survey's database): tables,
     figures and briefs in both languages."""
     data, company, threshold = _source(data, project_dir, db, admin_key, output, company, threshold)
     written = _analyse_and_write(
-        data, output, langs=LANGS, company=company, threshold=threshold, notebooks=notebooks
-    )
+        data, output, langs=LANGS, company=company, threshold=threshold, notebooks=notebooks,
+        previous=previous,
+    )  # fmt: skip
     _report(written)
 
 
@@ -160,6 +171,7 @@ def brief(
     company: str = typer.Option("", "--company", help="Company name for the brief."),
     threshold: int = typer.Option(None, "--threshold", help="Anonymity threshold (default 5)."),
     output: Path = typer.Option(Path("brief"), "--output", "-o", help="Folder to write."),
+    previous: Path | None = typer.Option(None, "--previous", help=PREVIOUS_HELP),
 ) -> None:
     """Write the executive brief (HTML and PDF, 2-4 pages) for one language, from a response
     file or from the web survey's database."""
@@ -173,7 +185,8 @@ def brief(
     data, company, threshold = _source(data, project_dir, db, admin_key, output, company, threshold)
     ins = load_instrument()
     results = run_analysis(read_table(data, ins), ins, threshold=threshold)
-    for path in make_brief(results, ins, output, lang=lang, company=company):
+    before = read_table(previous, ins) if previous else None
+    for path in make_brief(results, ins, output, lang=lang, company=company, previous=before):
         _console().print(f"wrote {path}")
 
 

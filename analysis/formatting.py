@@ -71,3 +71,19 @@ def fmt_p(p: float, lang: str) -> str:
     if p < 0.001:
         return "< " + fmt_number(0.001, lang, 3)
     return fmt_number(p, lang, 3)
+
+
+def fmt_signed(value: float, lang: str, digits: int = 1) -> str:
+    """A change with its sign: ``+9,2`` / ``−9,2``; zero (after rounding) has none.
+
+    Examples
+    --------
+    >>> fmt_signed(9.24, "de"), fmt_signed(-9.24, "en"), fmt_signed(-0.04, "en")
+    ('+9,2', '−9.2', '0.0')
+    """
+    if value is None or math.isnan(value):
+        return "–"
+    if round(value, digits) == 0:
+        return fmt_number(0.0, lang, digits)
+    text = fmt_number(value, lang, digits)
+    return text if value < 0 else "+" + text

@@ -11,12 +11,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from analysis.anonymity import DEFAULT_THRESHOLD
 from analysis.cfa import cfa
 from analysis.model_syntax import parse_model
 
 DONT_KNOW = -9
+# The fits multiply matrices of a dozen rows: one BLAS thread. More threads only spin-wait;
+# on a busy machine that made the invariance table ten times slower.
+ONE_BLAS_THREAD = {"limits": 1, "user_api": "blas"}
+MIN_FIT_N = 30  # complete answers per group before a scale's invariance is tested
 LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
 
 
@@ -91,6 +96,7 @@ def measurement_invariance(
     min_group_size: int = DEFAULT_THRESHOLD,
     delta_cfi: float = -0.01,
     delta_rmsea: float = 0.015,
+    rmsea_min_df: int = 10,
 ) -> pd.DataFrame:
     """Fit configural, metric and scalar models and compare them step by step.
 
@@ -111,6 +117,11 @@ def measurement_invariance(
     delta_cfi, delta_rmsea : float
         Cut-offs for a level to hold: change in CFI at least ``delta_cfi`` (Cheung &
         Rensvold 2002) and change in RMSEA at most ``delta_rmsea`` (Chen 2007).
+    rmsea_min_df : int
+        The RMSEA criterion applies only when the less constrained model has at least this
+        many degrees of freedom; below it ΔCFI alone decides. RMSEA is unreliable in models
+        with few df (Kenny, Kaniskan & McCoach 2015): a three- or four-item scale's
+        configural model has 0 or 4 df, where RMSEA jumps from 0 to 0.03 on noise.
 
     Returns
     -------
@@ -136,6 +147,8 @@ def measurement_invariance(
     measurement invariance. Structural Equation Modeling, 9(2), 233-255.
     Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement
     invariance. Structural Equation Modeling, 14(3), 464-504.
+    Kenny, D. A., Kaniskan, B., & McCoach, D. B. (2015). The performance of RMSEA in models
+    with small degrees of freedom. Sociological Methods & Research, 44(3), 486-507.
 
     Examples
     --------
@@ -159,7 +172,8 @@ def measurement_invariance(
     rows = []
     for level, equal in LEVELS.items():
         freed = (loads if "loadings" in equal else []) + (ints if "intercepts" in equal else [])
-        res = cfa(data, factors, group=group, equal=equal, free=freed, **fit_only)
+        with threadpool_limits(**ONE_BLAS_THREAD):
+            res = cfa(data, factors, group=group, equal=equal, free=freed, **fit_only)
         row = res.fit.iloc[0].to_dict()
         row.update(level=level, freed=", ".join(freed), groups=", ".join(res.groups))
         row.update(suppressed_groups=len(dropped))
@@ -173,9 +187,10 @@ def measurement_invariance(
     ]
     out["delta_cfi"] = out["cfi"].diff()
     out["delta_rmsea"] = out["rmsea"].diff()
-    out["holds"] = (out["delta_cfi"].fillna(0) >= delta_cfi) & (
-        out["delta_rmsea"].fillna(0) <= delta_rmsea
-    )
+    rmsea_counts = out["df"].shift() >= rmsea_min_df  # df of the less constrained model
+    rmsea_ok = ~rmsea_counts | (out["delta_rmsea"].fillna(0) <= delta_rmsea)
+    out["holds"] = (out["delta_cfi"].fillna(0) >= delta_cfi) & rmsea_ok
+    out["holds"] = out["holds"] | (out["level"] == "configural")
     cols = [
         "level",
         "freed",
@@ -241,7 +256,8 @@ def locate_noninvariance(
     data, _ = _prepare(data, factors, group, min_group_size)
     equal = LEVELS[level]
     fit_only = {"min_group_size": min_group_size, "standard_errors": False}
-    base = cfa(data, factors, group=group, equal=equal, free=partial, **fit_only)
+    with threadpool_limits(**ONE_BLAS_THREAD):
+        base = cfa(data, factors, group=group, equal=equal, free=partial, **fit_only)
     if level == "scalar":
         candidates = [f"{x} ~ 1" for f in factors for x in factors[f]]
     else:
@@ -251,7 +267,8 @@ def locate_noninvariance(
     ]
     rows = []
     for cand in candidates:
-        res = cfa(data, factors, group=group, equal=equal, free=[*partial, cand], **fit_only)
+        with threadpool_limits(**ONE_BLAS_THREAD):
+            res = cfa(data, factors, group=group, equal=equal, free=[*partial, cand], **fit_only)
         diff = base.fit["chi2"].iloc[0] - res.fit["chi2"].iloc[0]
         ddf = int(base.fit["df"].iloc[0] - res.fit["df"].iloc[0])
         rows.append((cand, diff, ddf, stats.chi2.sf(max(diff, 0.0), ddf)))
@@ -272,6 +289,7 @@ def invariance_by_scale(
     group: str = "department",
     scales: Sequence[str] | None = None,
     min_group_size: int = DEFAULT_THRESHOLD,
+    min_fit_n: int = MIN_FIT_N,
 ) -> pd.DataFrame:
     """Which scales' mean comparisons between groups are backed by scalar invariance.
 
@@ -291,14 +309,22 @@ def invariance_by_scale(
         Scale codes (default all).
     min_group_size : int
         Anonymity threshold passed to :func:`measurement_invariance`.
+    min_fit_n : int
+        Complete answers each group needs before a scale is tested (default 30, a
+        pragmatic floor: below it the fit indices are mostly noise). Fewer: ``status``
+        ``"too_few"``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per scale: ``scale``, ``n``, ``supported_level`` (``"scalar"``,
-        ``"metric"``, ``"configural"`` or None when the model could not be fitted),
-        ``means_comparable`` (scalar invariance holds), ``p_metric``, ``delta_cfi_metric``,
-        ``p_scalar``, ``delta_cfi_scalar``, ``note`` (why a scale could not be tested).
+        One row per scale: ``scale``, ``status`` (``"tested"``; ``"too_few"``: fewer than
+        two groups with ``min_fit_n`` complete answers; ``"no_fit"``: singular covariances
+        or the optimiser did not converge), ``n``, ``supported_level`` (``"scalar"``,
+        ``"metric"``, ``"configural"``, or None unless tested), ``means_comparable``
+        (scalar invariance holds), ``p_metric``, ``delta_cfi_metric``,
+        ``delta_rmsea_metric``, ``p_scalar``, ``delta_cfi_scalar``, ``delta_rmsea_scalar``,
+        ``note`` (why a scale was not tested; never the size of a group below the
+        anonymity threshold).
 
     Examples
     --------
@@ -311,16 +337,38 @@ def invariance_by_scale(
     >>> invariance_by_scale(data, ins, scales=["shared_goals"])[["scale", "supported_level"]]
               scale supported_level
     0  shared_goals          scalar
+    >>> invariance_by_scale(data.head(40), ins, scales=["shared_goals"])["status"].iloc[0]
+    'too_few'
     """
+    model = model_from_scales(instrument, scales)
+    if group not in data.columns:
+        raise KeyError(f"group column {group!r} not in data")
+    items = [x for cols in model.values() for x in cols]
+    coded = [c for c in items if c in data.columns and (data[c] == DONT_KNOW).any()]
+    if coded:
+        raise ValueError(
+            f"columns {coded} hold the don't-know code {DONT_KNOW}; "
+            "pass responses through survey.responses.answers() first"
+        )
     rows = []
-    for code, items in model_from_scales(instrument, scales).items():
-        row = {"scale": code, "supported_level": None, "means_comparable": False, "note": ""}
+    for code, cols in model.items():
+        row = {"scale": code, "status": "tested", "supported_level": None}
+        row["means_comparable"] = False
+        sizes = data.dropna(subset=[*cols, group])[group].value_counts()
+        shown = sizes[sizes >= min_group_size]
+        if len(shown) < 2 or shown.min() < min_fit_n:
+            note = f"fewer than two groups with {min_fit_n} complete answers"
+            rows.append({**row, "status": "too_few", "note": note})
+            continue
         try:
             mi = measurement_invariance(
-                data, {code: items}, group=group, min_group_size=min_group_size
+                data, {code: cols}, group=group, min_group_size=min_group_size
             ).set_index("level")
-        except ValueError as exc:
-            rows.append({**row, "note": str(exc)})
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            rows.append({**row, "status": "no_fit", "note": str(exc)})
+            continue
+        if not mi["converged"].all():
+            rows.append({**row, "status": "no_fit", "note": "the optimiser did not converge"})
             continue
         metric, scalar = mi.loc["metric"], mi.loc["scalar"]
         level = "configural"
@@ -329,9 +377,45 @@ def invariance_by_scale(
         row.update(
             n=int(metric["n"]), supported_level=level, means_comparable=level == "scalar",
             p_metric=metric["p_diff"], delta_cfi_metric=metric["delta_cfi"],
-            p_scalar=scalar["p_diff"], delta_cfi_scalar=scalar["delta_cfi"],
+            delta_rmsea_metric=metric["delta_rmsea"], p_scalar=scalar["p_diff"],
+            delta_cfi_scalar=scalar["delta_cfi"], delta_rmsea_scalar=scalar["delta_rmsea"],
+            note="",
         )  # fmt: skip
         rows.append(row)
-    cols = ["scale", "n", "supported_level", "means_comparable", "p_metric"]
-    cols += ["delta_cfi_metric", "p_scalar", "delta_cfi_scalar", "note"]
-    return pd.DataFrame(rows).reindex(columns=cols)
+    cols = ["scale", "status", "n", "supported_level", "means_comparable", "p_metric"]
+    cols += ["delta_cfi_metric", "delta_rmsea_metric", "p_scalar", "delta_cfi_scalar"]
+    cols += ["delta_rmsea_scalar", "note"]
+    out = pd.DataFrame(rows).reindex(columns=cols)
+    out["means_comparable"] = out["means_comparable"].astype(bool)
+    return out
+
+
+def department_invariance(
+    responses: pd.DataFrame,
+    instrument,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    min_fit_n: int = MIN_FIT_N,
+) -> pd.DataFrame:
+    """:func:`invariance_by_scale` across departments, straight from a wide response table.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        The canonical wide table (don't-know codes are set to NaN here).
+    instrument : survey.instrument.Instrument
+        The instrument the table follows.
+    threshold : int
+        Anonymity threshold: departments with fewer complete answers are left out.
+    min_fit_n : int
+        See :func:`invariance_by_scale`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`invariance_by_scale`, one row per scale.
+    """
+    from survey.responses import answers
+
+    data = answers(responses, instrument).assign(department=responses["department"].to_numpy())
+    return invariance_by_scale(data, instrument, min_group_size=threshold, min_fit_n=min_fit_n)

@@ -125,3 +125,48 @@ def test_save_png_svg_and_alt_text(tmp_path, shares, lang):
 def test_charts_reject_missing_columns():
     with pytest.raises(ValueError, match="needs column"):
         charts.plot_category_shares(pd.DataFrame({"x": [1]}), column="Q")
+
+
+def _changes() -> pd.DataFrame:
+    """compare_waves-like rows: sales rose on trust (a finding), marketing cells hidden."""
+    return pd.DataFrame(
+        {
+            "department": ["marketing", "sales", "marketing", "sales", "marketing", "sales"],
+            "scale": ["trust", "trust", "conflict", "conflict", "goals", "goals"],
+            "diff": [None, 8.44, None, -1.2, None, 0.3],
+            "p_adj": [None, 0.001, None, 0.6, None, 0.04],
+            "effect_size": [None, 0.52, None, -0.08, None, 0.02],
+            "suppressed": [True, False, True, False, True, False],
+        }
+    )
+
+
+def test_wave_cells_drop_suppressed_and_mark_findings():
+    cells = charts.waves.wave_cells(
+        _changes(), min_effect=0.3, order=["goals", "trust", "conflict"]
+    )
+    assert cells["scale"].tolist() == ["goals", "trust", "conflict"]
+    assert set(cells["department"]) == {"sales"}  # suppressed marketing cells are gone
+    assert cells["marked"].tolist() == [False, True, False]  # goals: significant but tiny
+
+
+def test_wave_heatmap_draws_on_the_given_ax():
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    order = ["trust", "conflict", "goals"]
+    out = charts.plot_wave_changes(
+        _changes(), labels={"trust": "Vertrauen"}, order=order, min_effect=0.3, lang="de", ax=ax
+    )
+    assert out is ax
+    assert [t.get_text() for t in ax.texts] == ["+8,4*", "−1,2", "+0,3"]  # sales only
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Vertrauen", "conflict", "goals"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Marketing", "Vertrieb"]
+    mesh = ax.collections[0]
+    values = mesh.get_array()
+    assert values.mask.sum() == 3  # the three suppressed cells stay empty
+    colours = mesh.get_facecolors()
+    rose, fell = colours[1], colours[3]  # trust / sales, conflict / sales
+    assert rose[2] > rose[0] and fell[0] > fell[2]  # blue when up, red when down
+    with pytest.raises(ValueError, match="needs column"):
+        charts.plot_wave_changes(_changes().drop(columns="p_adj"), ax=ax)

@@ -159,3 +159,55 @@ def test_planted_item_in_synthetic_survey_is_found():
         data, model, group="department", partial=["INF_FIELD_FEEDBACK ~ 1"]
     ).set_index("level")
     assert partial.loc["scalar", "p_diff"] > 0.05 and partial.loc["scalar", "holds"]
+
+
+def test_rmsea_criterion_skipped_at_small_df():
+    """A four-item factor: the metric model has 7 df, where RMSEA moves on noise."""
+    data = planted_departments(seed=11, shift=0.1)
+    model = "coop =~ a1 + a2 + a3 + a4"
+    mi = measurement_invariance(data, model, group="department").set_index("level")
+    scalar = mi.loc["scalar"]
+    assert mi.loc["metric", "df"] == 7
+    assert scalar["p_diff"] > 0.05 and scalar["delta_cfi"] > -0.01
+    assert scalar["delta_rmsea"] > 0.015  # would fail the RMSEA criterion ...
+    assert mi["holds"].all()  # ... which does not apply below 10 df
+    strict = measurement_invariance(data, model, group="department", rmsea_min_df=0)
+    assert not strict.set_index("level").loc["scalar", "holds"]
+
+
+def test_by_scale_reports_untestable_scales_instead_of_failing():
+    from survey.instrument import load_instrument
+    from survey.responses import answers
+    from survey.synthetic import generate
+
+    ins = load_instrument()
+    codes = ["information_quality", "shared_goals"]
+    raw = generate(units=2, per_department=10, seed=3, scenario="clean").responses
+    small = answers(raw, ins).assign(department=raw["department"].to_numpy())
+    out = invariance_by_scale(small, ins, scales=codes)
+    assert (out["status"] == "too_few").all() and not out["means_comparable"].any()
+    assert out["supported_level"].isna().all()
+    # the note gives the rule, never a group's size
+    assert set(out["note"]) == {"fewer than two groups with 30 complete answers"}
+
+    raw = generate(units=12, per_department=20, seed=3, scenario="clean").responses
+    data = answers(raw, ins).assign(department=raw["department"].to_numpy())
+    data.loc[data["department"] == "sales", "INF_TIMELY"] = 4.0  # a constant: singular
+    out = invariance_by_scale(data, ins, scales=codes).set_index("scale")
+    assert out.loc["information_quality", "status"] == "no_fit"
+    assert "singular" in out.loc["information_quality", "note"]
+    assert out.loc["shared_goals", "status"] == "tested"
+    with pytest.raises(ValueError, match="don't-know"):
+        invariance_by_scale(data.assign(GOA_INCENTIVES=-9.0), ins, scales=codes)
+
+
+def test_converged_accepts_a_vanishing_projected_gradient():
+    from scipy.optimize import OptimizeResult
+
+    from analysis.cfa import _converged
+
+    bounds = [(None, None), (1e-6, None)]
+    at_bound = OptimizeResult(success=False, jac=np.array([1e-9, 0.5]), x=np.array([0.3, 1e-6]))
+    assert _converged(at_bound, bounds)  # the second parameter is held at its bound
+    stuck = OptimizeResult(success=False, jac=np.array([1e-3, 0.0]), x=np.array([0.3, 1.0]))
+    assert not _converged(stuck, bounds)

@@ -13,7 +13,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_NAMES = {"psycopg[binary]": "psycopg", "uvicorn[standard]": "uvicorn-standard"}  # pip extras -> conda-forge names
+CONDA_NAMES = {
+    "psycopg[binary]": "psycopg",
+    "uvicorn[standard]": "uvicorn-standard",
+}  # pip extras -> conda-forge names
 
 
 def _name_spec(req: str) -> tuple[str, str]:

@@ -2,7 +2,9 @@
 
 The brief consumes :class:`analysis.pipeline.Results` and the charts; it never reads raw
 exports. Recommendation rules live in ``recommendations.yaml``; a rule fires only when a
-finding in this diagnostic triggers it.
+finding in this diagnostic triggers it. Gap findings on scales without scalar invariance
+are marked † with a legend (``comparability.py``); with a previous wave, a section shows
+what changed (``changes.py``).
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ import yaml
 from babel.dates import format_date
 
 from analysis import charts
+from analysis.brief import comparability
+from analysis.brief.changes import COOPERATION, changes_section, scale_name, wave_changes
 from analysis.brief.render import HERE, data_uri, texts_for
 from analysis.findings import Finding, find_findings, finding_rules
-from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_percent
+from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_percent, fmt_signed
+from analysis.invariance import department_invariance
 from analysis.pipeline import Results
 from survey.instrument import Instrument
 from survey.prototypes import load_prototypes
@@ -83,13 +88,20 @@ def _figure(ax: object, stem: Path, alt: str, caption: str, size: str = "full") 
     return {"src": data_uri(paths["png"]), "alt": alt, "caption": caption, "size": size}
 
 
-def _figures(results: Results, instrument: Instrument, lang: str, out: Path) -> list[dict]:
+def _figures(
+    results: Results, instrument: Instrument, lang: str, out: Path, invariance: pd.DataFrame
+) -> tuple[list[dict], tuple[str, ...]]:
+    """The figures of the differences section, and the scales the gap chart marks †."""
     t = texts_for(lang)
     figs = []
+    flagged: tuple[str, ...] = ()
     scales = results.gaps[(results.gaps["level"] == "scale") & ~results.gaps["suppressed"]]
     scales = scales[scales["code"] != "marketing_power"]
     if len(scales):
         names = {s.code: s.label[lang] for s in instrument.scales}
+        ranked = charts.dumbbell.gap_rows(scales, top=10)["code"]
+        flagged = tuple(c for c in comparability.not_comparable(invariance) if c in set(ranked))
+        names.update({c: f"{names[c]} †" for c in flagged})
         ax = charts.plot_gaps(scales, labels=names, lang=lang, top=10)
         alt = "; ".join(
             f"{names[r.code]}: {fmt_number(r.mean_marketing, lang, 0)} / "
@@ -132,7 +144,41 @@ def _figures(results: Results, instrument: Instrument, lang: str, out: Path) -> 
                 for r in modes.itertuples()
             )
             figs.append(_figure(ax, out / f"{column.lower()}_{lang}", alt, t[key], "half"))
-    return figs
+    return figs, flagged
+
+
+def _changes(
+    results: Results,
+    instrument: Instrument,
+    lang: str,
+    out: Path,
+    previous: pd.DataFrame | None,
+) -> dict | None:
+    """The section on what changed since the previous wave; None without one."""
+    if previous is None:
+        return None
+    changes = wave_changes(results, previous, instrument)
+    th = finding_rules()["thresholds"]
+    present = set(changes["scale"])
+    order = [c for c in (COOPERATION, *(s.code for s in instrument.scales)) if c in present]
+    names = {c: scale_name(c, instrument, lang) for c in order}
+    ax = charts.plot_wave_changes(
+        changes,
+        labels=names,
+        order=order,
+        alpha=th["alpha"],
+        min_effect=th["min_effect"]["hedges_g"],
+        lang=lang,
+    )
+    ax.set_title("")  # the section heading says it
+    t = texts_for(lang)
+    shown = changes[~changes["suppressed"].astype(bool)]
+    alt = "; ".join(
+        f"{names[r.scale]}, {t['departments'][r.department]}: {fmt_signed(r.diff, lang)}"
+        for r in shown.itertuples()
+    )
+    figure = _figure(ax, out / f"changes_{lang}", alt or t["changes"], t["fig_changes"])
+    return changes_section(changes, instrument, lang, figure)
 
 
 def _grade(results: Results, lang: str, out: Path) -> tuple[dict | None, str]:
@@ -148,7 +194,9 @@ def _grade(results: Results, lang: str, out: Path) -> tuple[dict | None, str]:
     return _figure(ax, out / f"grades_{lang}", caption, caption), caption
 
 
-def _method(results: Results, instrument: Instrument, lang: str, invited: dict) -> dict:
+def _method(
+    results: Results, instrument: Instrument, lang: str, invited: dict, invariance: pd.DataFrame
+) -> dict:
     t = texts_for(lang)
     resp = results.responses
     rows = []
@@ -164,6 +212,8 @@ def _method(results: Results, instrument: Instrument, lang: str, invited: dict) 
                 "rate": fmt_percent(len(part) / n_inv, lang) if n_inv else "–",
             }
         )
+    cells = comparability.table_cells(invariance, lang)
+    untested = {"level": "–", "delta_cfi": "–", "delta_rmsea": "–", "comparable": True}
     reliability = [
         {
             "label": instrument.scale_map[r.scale].label[lang],
@@ -171,6 +221,7 @@ def _method(results: Results, instrument: Instrument, lang: str, invited: dict) 
             "alpha": fmt_number(r.alpha, lang, 2),
             "omega": fmt_number(r.omega_total, lang, 2),
             "n": int(r.n),
+            **cells.get(r.scale, untested),
         }
         for r in results.reliability.itertuples()
     ]
@@ -191,10 +242,12 @@ def _method(results: Results, instrument: Instrument, lang: str, invited: dict) 
         ("duplicates", "duplicate"),
     ):
         quality.append(t[key].format(n=int(flags[col].sum())))
-    limits = [t["limit_prototypes"], t["limit_stage"], t["limit_perception"], t["limit_invariance"]]
+    limits = [t["limit_prototypes"], t["limit_stage"], t["limit_perception"]]
+    limits.append(comparability.summary(invariance, instrument, lang, marked=True))
     return {
         "respondents": rows,
         "reliability": reliability,
+        "comparability": comparability.method_note(lang),
         "suppressed": suppressed,
         "threshold_note": t["threshold_note"].format(threshold=results.threshold),
         "data_quality": quality,
@@ -211,12 +264,51 @@ def compose_brief(
     company: str = "",
     invited: dict[str, int] | None = None,
     date: dt.date | None = None,
+    invariance: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> dict:
     """The template context of the brief in ``lang``; figures are written to
-    ``figures_dir`` (PNG, SVG, alt text) and embedded as data URIs."""
+    ``figures_dir`` (PNG, SVG, alt text) and embedded as data URIs.
+
+    Parameters
+    ----------
+    results : Results
+        This diagnostic's analysis.
+    instrument : Instrument
+        The instrument it follows.
+    lang : {"de", "en"}
+        Language of the brief.
+    figures_dir : str or Path
+        Where the figures are written.
+    company : str
+        Company name for the title.
+    invited : dict, optional
+        Invited people per department (response rates).
+    date : datetime.date, optional
+        Date printed on the brief (default today).
+    invariance : DataFrame, optional
+        :func:`analysis.invariance.department_invariance` of ``results.responses``;
+        computed here when not given (a few seconds; pass it to compose several briefs).
+    previous : DataFrame, optional
+        The previous wave's wide response table; adds the section on what changed.
+    """
     t = texts_for(lang)
     out = Path(figures_dir)
+    if invariance is None:
+        invariance = department_invariance(
+            results.responses, instrument, threshold=results.threshold
+        )
     findings = find_findings(results, instrument)
+
+    def say(f: Finding) -> str:
+        flagged = comparability.flagged_scale(f, invariance, instrument)
+        return f"{f.text[lang]} †" if flagged else f.text[lang]
+
+    def legend(shown: list[Finding], also: tuple[str, ...] = ()) -> str:
+        codes = [comparability.flagged_scale(f, invariance, instrument) for f in shown]
+        codes = [c for c in [*codes, *also] if c]
+        return comparability.legend(list(dict.fromkeys(codes)), instrument, lang)
+
     recs = recommend(findings)
     summary = results.scale_summary.set_index(["scale", "group"])
     coop = summary.loc[("cooperation", "all")]
@@ -236,20 +328,21 @@ def compose_brief(
     else:
         configuration, config_note = "–", protos.approximation_note[lang]
     grade_figure, grade_caption = _grade(results, lang, out)
-    key, seen = [], set()
+    key: list[Finding] = []
     for f in findings:
-        if f.id not in seen:
-            key.append(f.text[lang])
-            seen.add(f.id)
+        if f.id not in {k.id for k in key}:
+            key.append(f)
         if len(key) == 3:
             break
-    gap_findings = [f.text[lang] for f in findings if f.kind in ("gap", "mirror", "orientation")]
-    shown = set(key) | set(gap_findings[:6])
-    untriggered = [
-        f"{f.text[lang]} ({t['no_trigger']})"
+    gaps = [f for f in findings if f.kind in ("gap", "mirror", "orientation")][:6]
+    figures, charted = _figures(results, instrument, lang, out, invariance)
+    shown = {f.text[lang] for f in key + gaps}
+    loose = [
+        f
         for f in findings
         if f.id not in triggered_ids() and f.text[lang] in shown and f.id != "perception_gap"
     ]
+    untriggered = [f"{say(f)} ({t['no_trigger']})" for f in loose]
     return {
         "lang": lang,
         "t": t,
@@ -264,21 +357,27 @@ def compose_brief(
             "grade_figure": grade_figure,
             "grade_caption": grade_caption,
         },
-        "key_findings": key,
-        "gap_findings": gap_findings[:6],
-        "figures": _figures(results, instrument, lang, out),
+        "key_findings": [say(f) for f in key],
+        "gap_findings": [say(f) for f in gaps],
+        "legends": {
+            "key": legend(key),
+            "gaps": legend(gaps, also=charted),
+            "todo": legend([r.because for r in recs] + loose),
+        },
+        "figures": figures,
+        "changes": _changes(results, instrument, lang, out, previous),
         "recommendations": [
             {
                 "title": r.title[lang],
                 "action": r.action[lang],
                 "rationale": r.rationale[lang],
                 "sources": r.sources,
-                "because": r.because.text[lang],
+                "because": say(r.because),
             }
             for r in recs
         ],
         "untriggered": untriggered,
-        "method": _method(results, instrument, lang, invited or {}),
+        "method": _method(results, instrument, lang, invited or {}, invariance),
     }
 
 
@@ -307,8 +406,11 @@ def make_brief(
     lang: str,
     company: str = "",
     invited: dict[str, int] | None = None,
+    invariance: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> tuple[Path, Path]:
-    """Write ``brief_<lang>.html`` and ``brief_<lang>.pdf`` (figures in ``figures/``)."""
+    """Write ``brief_<lang>.html`` and ``brief_<lang>.pdf`` (figures in ``figures/``);
+    ``invariance`` and ``previous`` as in :func:`compose_brief`."""
     from analysis.brief.render import write_brief
 
     out = Path(out_dir)
@@ -319,5 +421,7 @@ def make_brief(
         figures_dir=out / "figures",
         company=company,
         invited=invited,
+        invariance=invariance,
+        previous=previous,
     )
     return write_brief(context, out, stem=f"brief_{lang}")

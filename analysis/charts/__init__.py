@@ -8,6 +8,7 @@ from analysis.charts.likert import plot_likert
 from analysis.charts.mirror import plot_mirror
 from analysis.charts.profile import plot_profiles
 from analysis.charts.save import save_chart
+from analysis.charts.waves import plot_wave_changes
 
 __all__ = [
     "plot_category_shares",
@@ -17,5 +18,6 @@ __all__ = [
     "plot_likert",
     "plot_mirror",
     "plot_profiles",
+    "plot_wave_changes",
     "save_chart",
 ]
