@@ -73,6 +73,25 @@ def _browser(lang: str):
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
 
 
+def _navigate(driver, selector: str) -> None:
+    """Click a submit button and wait until the next page has replaced this one."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+
+    def replaced(_) -> bool:
+        try:
+            page.is_enabled()  # raises once the old document is gone (stale or detached)
+        except WebDriverException:
+            return bool(driver.find_elements(By.ID, "main"))
+        return False
+
+    WebDriverWait(driver, 15).until(replaced)
+
+
 def _fill_page(driver, rng) -> dict[str, float | str]:
     """Answer every question on the page as a person would; returns the expected columns."""
     from selenium.webdriver.common.by import By
@@ -130,14 +149,14 @@ def test_questionnaire_in_chromium(server, instrument, lang, department):
         driver.get(f"{base}/s/north")
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
         assert ("IP-Adresse" if lang == "de" else "IP address") in driver.page_source
-        driver.find_element(By.CSS_SELECTOR, "button.primary").click()
+        _navigate(driver, "button.primary")
         # context page: department first
         first = driver.find_elements(By.CSS_SELECTOR, "fieldset.question")[0]
         assert first.get_attribute("id") == "q-department"
         first.find_element(By.CSS_SELECTOR, f"input[value={department}]").find_element(
             By.XPATH, ".."
         ).click()
-        driver.find_element(By.CSS_SELECTOR, "button[value=next]").click()
+        _navigate(driver, "button[value=next]")
         expected: dict[str, float | str] = {}
         seen_mirror = False
         for _ in range(40):
@@ -146,7 +165,7 @@ def test_questionnaire_in_chromium(server, instrument, lang, department):
             assert "<script" not in driver.page_source.split("</head>")[1]
             seen_mirror |= OTHER[(lang, department)] in driver.page_source
             expected |= _fill_page(driver, rng)
-            driver.find_element(By.CSS_SELECTOR, "button[value=next]").click()
+            _navigate(driver, "button[value=next]")
             assert "error-summary" not in driver.page_source, driver.page_source[:3000]
         assert "/thanks" in driver.current_url
         assert seen_mirror, "the mirror item did not name the other department"
