@@ -33,7 +33,7 @@ from survey.collected import collected_responses
 from survey.project import init_project
 from survey.questionnaire import pages
 from survey.store import Store
-from survey.web.simulated import CSRF, ENTRY, expected_answers, page_form
+from survey.web.simulated import expected_answers, page_form, start_form
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 WORKERS = os.cpu_count() or 1  # one server process per core
@@ -120,9 +120,9 @@ async def _respondent(port, ins, plan, seed, latencies, finished, errors):
     dept = ("marketing", "sales")[seed % 2]
     async with LeanClient(port) as client:
         page = await client.request("GET", f"/s/north/{dept}?lang={'de' if seed % 3 else 'en'}")
-        csrf = CSRF.search(page.text).group(1)
-        entry = ENTRY.search(page.text).group(1)
-        await client.request("POST", "/start", {"csrf": csrf, "lang": "en", "entry": entry})
+        start = start_form(page.text)
+        csrf = start["csrf"]
+        await client.request("POST", "/start", start)
         answers: dict = {}
         for p in plan:
             shown = await client.request("GET", f"/q/{p.number}")

@@ -50,12 +50,33 @@ def collected_responses(
     return conform(wide, instrument)
 
 
+def coarsen_context(wide: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Blank ``role`` and ``tenure`` where fewer than ``threshold`` respondents of one
+    department and unit share the value: "the only head of sales in the north" is a name.
+
+    Examples
+    --------
+    >>> wide = pd.DataFrame({"department": ["sales"] * 6, "business_unit": ["north"] * 6,
+    ...                      "role": ["head"] + ["staff"] * 5, "tenure": ["lt1"] * 6})
+    >>> coarsen_context(wide, 5)["role"].tolist()
+    [nan, 'staff', 'staff', 'staff', 'staff', 'staff']
+    """
+    out = wide.copy()
+    for col in ("role", "tenure"):
+        size = out.groupby(["department", "business_unit", col], observed=True, dropna=False)[
+            col
+        ].transform("size")
+        out[col] = out[col].where(size >= threshold)
+    return out
+
+
 def status_table(store: Store, threshold: int) -> pd.DataFrame:
     """Invited, in progress, complete and completion rate per department and unit.
 
     Any count below ``threshold`` (but above zero) is masked as ``"<threshold"``, and so
-    is the completion rate of such a cell. The total row is masked as well when a masked
-    cell could be recovered from it by subtraction (exactly one masked cell in a column).
+    is the completion rate of such a cell. A column's total is masked whenever one of its
+    cells is (subtraction would give the masked cells away, alone or summed), and so is the
+    overall completion rate (the rate and the visible cells pin the masked ones down).
     """
     counts = pd.DataFrame(store.counts(), columns=["department", "business_unit", *STATUS_COUNTS])
     total = counts[list(STATUS_COUNTS)].sum()
@@ -72,12 +93,14 @@ def status_table(store: Store, threshold: int) -> pd.DataFrame:
     ]
     total_row = {"department": "total", "business_unit": ""}
     for col in STATUS_COUNTS:
-        exposed = small[col].sum() == 1 or 0 < total[col] < threshold
+        exposed = small[col].any() or 0 < total[col] < threshold
         total_row[col] = f"<{threshold}" if exposed else int(total[col])
     all_started = total["in_progress"] + total["complete"]
-    total_row["completion"] = (
-        f"{total['complete'] / all_started:.0%}"
-        if all_started and not (hidden_rate.sum() == 1 or 0 < total["complete"] < threshold)
-        else ("" if not all_started else f"<{threshold}")
-    )
+    hidden = small[["in_progress", "complete"]].any(axis=None) or 0 < total["complete"] < threshold
+    if not all_started:
+        total_row["completion"] = ""
+    else:
+        total_row["completion"] = (
+            f"<{threshold}" if hidden else f"{total['complete'] / all_started:.0%}"
+        )
     return pd.concat([out, pd.DataFrame([total_row])], ignore_index=True)

@@ -153,7 +153,8 @@ def page_fields(instrument: Instrument, page: Page) -> set[str]:
 def parse_page(
     form: Mapping[str, Sequence[str]], instrument: Instrument, page: Page, lang: str
 ) -> Parsed:
-    """Check one item page. Unanswered items are allowed (respondents may skip)."""
+    """Check one item page. Unanswered items are allowed (respondents may skip); they come
+    back as None, so that clearing an answer withdraws it."""
     unknown = set(form) - page_fields(instrument, page)
     if unknown:
         raise BadForm(f"unknown fields {sorted(unknown)}")
@@ -173,8 +174,8 @@ def _parse_item(
         text = "".join(ch for ch in _one(form, item.code) if ch.isprintable() or ch in "\n\t")
         if len(text) > TEXT_LIMIT:
             out.errors[item.code] = _message("long", lang, max=TEXT_LIMIT, n=len(text))
-        elif text:
-            out.answers[item.code] = text
+        else:
+            out.answers[item.code] = text or None
         return
     if kind == "multiple":
         chosen = form.get(item.code, [])
@@ -184,9 +185,12 @@ def _parse_item(
             out.errors[item.code] = _message("invalid", lang)
         elif item.max_choices and len(values) > item.max_choices:
             out.errors[item.code] = _message("choices", lang, max=item.max_choices)
-        elif values:
+        else:
             out.answers.update(
-                {f"{item.code}_{o.code}": int(o.code in values) for o in ins.options(item)}
+                {
+                    f"{item.code}_{o.code}": int(o.code in values) if values else None
+                    for o in ins.options(item)
+                }
             )
         return
     if kind in ("percent", "constant_sum"):
@@ -196,6 +200,7 @@ def _parse_item(
             return
         raw = {c: _one(form, c) for c in cols}
         if not any(raw.values()):
+            out.answers.update(dict.fromkeys(cols))
             return
         if kind == "constant_sum":
             raw = {c: v or "0" for c, v in raw.items()}
@@ -211,6 +216,7 @@ def _parse_item(
         return
     value = _one(form, item.code)
     if not value:
+        out.answers[item.code] = None
         return
     code = _integer(value)
     valid = {o.code for o in ins.options(item)} | ({dk} if item.dont_know else set())

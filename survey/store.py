@@ -2,11 +2,15 @@
 
 Anonymity by design:
 
-- an invitation token is stored only as a hash with a used flag, no time of use;
+- an invitation token is stored only as a hash with a used flag, no time of use; it is
+  marked used when the questionnaire starts, in a transaction of its own, and the session
+  keeps no trace of it (on PostgreSQL rows written in one transaction share its id);
 - answers in progress live in ``sessions``, found by the hash of the respondent's resume
   code; finishing deletes that row and writes the ``responses`` row in one transaction, so
   nothing (no key, no token, no time finer than the day) ties a response to a token or a
-  session;
+  session: what remains is the order in which things happened;
+- SQLite overwrites deleted rows (``secure_delete``) and truncates its write-ahead log
+  after each checkpoint, so finished sessions do not linger in the files;
 - no IP address, user agent or cookie value is stored anywhere.
 
 Every write runs in one transaction (``BEGIN IMMEDIATE`` on SQLite, row locks on
@@ -31,7 +35,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: sessions keep no token hash
 RESUME_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 metadata = sa.MetaData()
@@ -55,7 +59,6 @@ sessions = sa.Table(
     metadata,
     sa.Column("project", sa.String(40), primary_key=True),
     sa.Column("code_hash", sa.String(64), primary_key=True),
-    sa.Column("token_hash", sa.String(64)),
     sa.Column("language", sa.String(2), nullable=False),
     sa.Column("department", sa.String(40)),
     sa.Column("business_unit", sa.String(40)),
@@ -127,19 +130,20 @@ class Session:
     context: dict[str, str] = field(default_factory=dict)
     answers: dict[str, object] = field(default_factory=dict)
     reached: int = 0
-    token_hash: str | None = None
 
 
-FinishResult = Literal["finished", "already", "token_used", "unknown"]
+FinishResult = Literal["finished", "already", "unknown"]
 
 
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def new_resume_code() -> str:
-    """80 random bits as ``XXXX-XXXX-XXXX-XXXX`` (easy to copy down, no I/L/O/U)."""
-    chars = "".join(secrets.choice(RESUME_ALPHABET) for _ in range(16))
+def new_resume_code(bits: int | None = None) -> str:
+    """80 bits (random unless given) as ``XXXX-XXXX-XXXX-XXXX`` (easy to copy down, no
+    I/L/O/U)."""
+    bits = secrets.randbits(80) if bits is None else bits
+    chars = "".join(RESUME_ALPHABET[(bits >> (5 * i)) & 31] for i in range(16))
     return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
@@ -173,6 +177,8 @@ def engine_for(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA secure_delete=ON")
+            cur.execute("PRAGMA journal_size_limit=0")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
@@ -290,6 +296,20 @@ class Store:
             conn.execute(tokens.insert(), rows)
         return new
 
+    def redeem_token(self, token: str) -> bool:
+        """Mark a token used; False if it is unknown or was used before."""
+        with self._tx() as conn:
+            done = conn.execute(
+                tokens.update()
+                .where(
+                    tokens.c.project == self.project,
+                    tokens.c.token_hash == digest(token),
+                    tokens.c.used.is_(False),
+                )
+                .values(used=True)
+            )
+        return done.rowcount == 1
+
     def token(self, token: str) -> tuple[str, str, bool] | None:
         """(department, unit, used) of a token, or None if unknown."""
         with self._read() as conn:
@@ -307,17 +327,22 @@ class Store:
         *,
         department: str | None = None,
         business_unit: str | None = None,
-        token: str | None = None,
+        code: str | None = None,
     ) -> str:
-        """Open a questionnaire; returns the resume code (the only key to it)."""
-        code = new_resume_code()
+        """Open a questionnaire; returns the resume code (the only key to it).
+
+        With ``code`` given, starting twice with the same code opens one questionnaire (a
+        double click on "start" sends the same code twice).
+        """
+        code = code or new_resume_code()
         fixed = [k for k, v in (("department", department), ("unit", business_unit)) if v]
         with self._tx() as conn:
+            if conn.execute(SESSION_BY_CODE, self._key(code)).first() is not None:
+                return code
             conn.execute(
                 sessions.insert().values(
                     project=self.project,
                     code_hash=digest(code),
-                    token_hash=digest(token) if token else None,
                     language=language,
                     department=department,
                     business_unit=business_unit,
@@ -354,9 +379,9 @@ class Store:
     ) -> bool:
         """Merge one page's answers into the session; False if the session is gone.
 
-        Saving the same page twice overwrites it: resent forms and back-and-forth are
-        harmless. ``shown`` is the page the answers come from; a page beyond the furthest
-        one reached raises :class:`PageNotReached`.
+        An answer of None withdraws an earlier one. Saving the same page twice overwrites
+        it: resent forms and back-and-forth are harmless. ``shown`` is the page the answers
+        come from; a page beyond the furthest one reached raises :class:`PageNotReached`.
         """
         with self._tx() as conn:
             row = conn.execute(SESSION_FOR_UPDATE, self._key(code)).first()
@@ -364,7 +389,11 @@ class Store:
                 return False
             if shown is not None and shown > row.reached:
                 raise PageNotReached(f"page {shown} not reached (furthest: {row.reached})")
-            merged = json.loads(row.answers) | (answers or {})
+            merged = {
+                k: v
+                for k, v in (json.loads(row.answers) | (answers or {})).items()
+                if v is not None
+            }
             ctx = json.loads(row.context) | (context or {})
             conn.execute(
                 SAVE_SESSION,
@@ -390,18 +419,6 @@ class Store:
             if row is None:
                 done = conn.execute(FINISHED_BY_CODE, self._key(code)).first()
                 return "already" if done else "unknown"
-            if row.token_hash:
-                used = conn.execute(
-                    tokens.update()
-                    .where(
-                        tokens.c.project == self.project,
-                        tokens.c.token_hash == row.token_hash,
-                        tokens.c.used.is_(False),
-                    )
-                    .values(used=True)
-                )
-                if used.rowcount != 1:
-                    return "token_used"  # rolled back: the session stays as it is
             ctx = json.loads(row.context) | (context or {})
             conn.execute(
                 sessions.delete().where(
@@ -511,5 +528,4 @@ def _to_session(row) -> Session:
         context=json.loads(row.context),
         answers=json.loads(row.answers),
         reached=row.reached,
-        token_hash=row.token_hash,
     )

@@ -57,6 +57,15 @@ def _neutralise(value: object) -> object:
     return value
 
 
+def neutralise_formulas(wide: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which text cells that a spreadsheet would run as a formula start with '."""
+    safe = wide.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(_neutralise)
+    return safe
+
+
 def write_table(
     wide: pd.DataFrame,
     path: str | Path,
@@ -89,11 +98,7 @@ def write_table(
     elif fmt == "parquet":
         wide.to_parquet(path, index=False)
     elif fmt == "csv-excel":
-        safe = wide.copy()
-        for col in safe.columns:
-            if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
-                safe[col] = safe[col].map(_neutralise)
-        safe.to_csv(
+        neutralise_formulas(wide).to_csv(
             path,
             index=False,
             sep=";",

@@ -40,17 +40,34 @@ def test_parallel_finishes_of_one_session_store_one_response(store_factory):
     assert len(store.response_rows()) == 1
 
 
-def test_a_token_is_spent_once_even_from_two_sessions(store_factory):
+def test_a_token_is_redeemed_once_and_the_session_keeps_no_trace_of_it(store_factory):
     store = store_factory()
     (token,) = store.add_tokens("sales", "north", 1)
     assert store.token(token) == ("sales", "north", False)
-    first = store.start_session("en", department="sales", business_unit="north", token=token)
-    second = store.start_session("en", department="sales", business_unit="north", token=token)
-    assert store.finish(first, instrument_version="1") == "finished"
-    assert store.finish(second, instrument_version="1") == "token_used"
-    assert store.session(second) is not None  # nothing half-done: the session is untouched
+    assert store.redeem_token(token) is True
+    assert store.redeem_token(token) is False  # a second browser, a resent form
+    assert store.redeem_token("no-such-token") is False
     assert store.token(token) == ("sales", "north", True)
-    assert len(store.response_rows()) == 1
+    from survey.store import sessions
+
+    assert "token_hash" not in sessions.columns
+
+
+def test_starting_twice_with_one_code_opens_one_questionnaire(store_factory):
+    store = store_factory()
+    code = store.start_session("en", department="sales", business_unit="north", code="A" * 16)
+    store.save_page(code, 1, answers={"INF_TIMELY": 4})
+    again = store.start_session("en", department="sales", business_unit="north", code="A" * 16)
+    assert again == code and store.session(code).answers == {"INF_TIMELY": 4}
+    assert sum(r["in_progress"] for r in store.counts()) == 1
+
+
+def test_an_answer_of_none_withdraws_the_earlier_one(store_factory):
+    store = store_factory()
+    code = store.start_session("en", department="sales", business_unit="north")
+    store.save_page(code, 1, answers={"INF_TIMELY": 4, "OUT_ONE_CHANGE": "Name Surname"})
+    store.save_page(code, 1, answers={"INF_TIMELY": None, "OUT_ONE_CHANGE": None})
+    assert store.session(code).answers == {}
 
 
 def test_projects_share_a_database_without_seeing_each_other(store_factory):

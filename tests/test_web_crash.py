@@ -19,7 +19,7 @@ from survey.collected import collected_responses
 from survey.project import init_project
 from survey.questionnaire import pages
 from survey.store import Store
-from survey.web.simulated import CSRF, ENTRY, expected_answers, page_form
+from survey.web.simulated import expected_answers, page_form, start_form
 
 pytestmark = pytest.mark.slow
 
@@ -46,9 +46,9 @@ def _respondent(base, instrument, seed, acks, stop):
         try:
             with httpx.Client(base_url=base, timeout=5) as client:
                 page = client.get(f"/s/north/{dept}?lang=en")
-                csrf = CSRF.search(page.text).group(1)
-                entry = ENTRY.search(page.text).group(1)
-                client.post("/start", data={"csrf": csrf, "lang": "en", "entry": entry})
+                start = start_form(page.text)
+                csrf = start["csrf"]
+                client.post("/start", data=start)
                 record = {"code": client.cookies["am_resume"], "answers": {}, "done": False}
                 acks.append(record)
                 for p in pages(instrument):

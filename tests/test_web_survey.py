@@ -13,7 +13,7 @@ from survey.collected import collected_responses, status_table
 from survey.project import init_project
 from survey.questionnaire import pages
 from survey.web.app import create_app
-from survey.web.simulated import CSRF, walk
+from survey.web.simulated import CSRF, start_form, walk
 
 
 @pytest.fixture
@@ -38,8 +38,7 @@ def started(survey, entry="/s/north", lang="en"):
     page = client.get(entry, params={"lang": lang})
     assert page.status_code == 200
     csrf = CSRF.search(page.text).group(1)
-    entry_value = re.search(r'name="entry" value="([^"]+)"', page.text).group(1)
-    response = client.post("/start", data={"csrf": csrf, "lang": lang, "entry": entry_value})
+    response = client.post("/start", data=start_form(page.text, lang))
     assert response.status_code == 303
     return client, csrf
 
@@ -266,12 +265,11 @@ def test_invalid_and_used_tokens_and_unknown_links(survey):
     assert client.get("/q/abc").status_code == 404
     assert client.get("/q/0").status_code == 404  # no questionnaire started
     page = client.get("/s/north")
-    csrf = CSRF.search(page.text).group(1)
-    tampered = client.post("/start", data={"csrf": csrf, "lang": "en", "entry": "u:west:"})
+    form = start_form(page.text)
+    tampered = client.post("/start", data=form | {"entry": "u:west:"})
     assert tampered.status_code in (400, 404)
-    assert (
-        client.post("/start", data={"csrf": csrf, "entry": "t:forged-token-1"}).status_code == 404
-    )
+    assert client.post("/start", data=form | {"entry": "t:forged-token-1"}).status_code == 404
+    assert client.post("/start", data=form | {"nonce": ""}).status_code == 400
     assert client.delete("/q/0").status_code == 405
 
 
@@ -328,3 +326,161 @@ def test_status_table_masks_cells_and_recoverable_totals(survey, instrument):
     assert table.loc[("sales", "north"), "complete"] == 6
     assert table.loc[("marketing", "south"), "complete"] == "<5"
     assert table.loc[("total", ""), "complete"] == "<5"  # 7 - 6 would reveal the 1
+
+
+def test_a_used_token_cannot_be_tied_to_its_response(survey, instrument, store_factory):
+    store = survey["store"]
+    tokens_issued = store.add_tokens("sales", "north", 3)
+    for seed, token in enumerate(tokens_issued):
+        assert walk(
+            survey["client"](), instrument, f"/t/{token}", seed=seed, department="sales"
+        ).finished
+    import sqlalchemy as sa
+
+    from survey.store import responses, sessions, tokens
+
+    assert "token_hash" not in sessions.columns  # a session never knows its token
+    with store.engine.connect() as conn:
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).select_from(tokens).where(tokens.c.used)
+            ).scalar()
+            == 3
+        )
+        if store_factory.backend == "postgresql":  # rows written together share xmin
+            used = set(
+                conn.execute(
+                    sa.text(f"SELECT xmin::text FROM {store_factory.schema}.invitation_tokens")
+                ).scalars()
+            )
+            answered = set(
+                conn.execute(
+                    sa.text(f"SELECT xmin::text FROM {store_factory.schema}.responses")
+                ).scalars()
+            )
+            assert not used & answered
+        assert conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar() == 3
+
+
+def test_a_double_click_on_start_opens_one_questionnaire(survey, instrument):
+    store = survey["store"]
+    (token,) = store.add_tokens("marketing", "south", 1)
+    for entry in ("/s/north", f"/t/{token}"):
+        client = survey["client"]()
+        form = start_form(client.get(entry).text)
+        first = client.post("/start", data=form)
+        client.cookies.delete("am_resume")  # the browser never saw the first answer
+        second = client.post("/start", data=form)
+        assert first.status_code == second.status_code == 303
+        assert first.cookies["am_resume"] == second.cookies["am_resume"]
+    assert sum(r["in_progress"] for r in store.counts()) == 2
+    # a second browser with the same, now used, invitation is turned away
+    other = survey["client"]()
+    assert other.get(f"/t/{token}").status_code == 410
+
+
+def test_a_cleared_answer_is_withdrawn(survey, instrument):
+    client, csrf = started(survey)
+    post(client, csrf, 0, department="marketing")
+    text_page = next(
+        p for p in pages(instrument) if any(instrument.kind(i) == "text" for i in p.items)
+    )
+    text = next(i.code for i in text_page.items if instrument.kind(i) == "text")
+    for number in range(1, text_page.number):
+        post(client, csrf, number, **({"INF_TIMELY": "5"} if number == 1 else {}))
+    post(client, csrf, text_page.number, action="save", **{text: "My boss Hans Meier"})
+    post(client, csrf, 1, action="save")  # INF_TIMELY cleared
+    post(client, csrf, text_page.number, action="save")  # the comment cleared
+    session = survey["store"].session(client.cookies["am_resume"])
+    assert "INF_TIMELY" not in session.answers and text not in session.answers
+
+
+def test_the_department_is_kept_once_items_were_answered(survey):
+    client, csrf = started(survey)
+    post(client, csrf, 0, department="marketing")
+    post(client, csrf, 1, INF_TIMELY="5")
+    page = client.get("/q/0")
+    assert 'name="department"' not in page.text and "can no longer be changed" in page.text
+    assert post(client, csrf, 0, department="sales").status_code == 400
+    assert survey["store"].session(client.cookies["am_resume"]).department == "marketing"
+
+
+def test_save_and_back_show_invalid_entries_instead_of_dropping_them(survey):
+    client, csrf = started(survey)
+    post(client, csrf, 0, department="sales")
+    for action in ("save", "back"):
+        response = post(client, csrf, 1, action=action, INF_TIMELY="99")
+        assert response.status_code == 422 and "not one of the options" in response.text
+
+
+def test_back_after_the_thank_you_page_says_already_submitted(survey, instrument):
+    client = survey["client"]()
+    assert walk(client, instrument, "/s/north/sales", seed=4, department="sales").finished
+    assert client.get("/thanks").status_code == 200
+    again = client.get("/q/1")
+    assert again.status_code == 409 and "bereits abgesendet" in again.text
+
+
+@pytest.mark.parametrize(
+    ("cookie", "data"),
+    [
+        (b"am_csrf=abc", {"csrf": "é", "code": "x"}),
+        ("am_csrf=é".encode(), {"csrf": "x", "code": "x"}),
+    ],
+)
+def test_non_ascii_form_tokens_are_refused_not_crashed(survey, cookie, data):
+    response = survey["client"]().post("/resume", data=data, headers={"cookie": cookie})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("cookie", ["9999999999.\xe9", "9" * 5000 + ".x", "abc", ".", ""])
+def test_forged_admin_cookies_are_refused_not_crashed(survey, cookie):
+    client = survey["client"]()
+    headers = {"cookie": b"am_admin=" + cookie.encode()}
+    assert client.get("/admin", headers=headers).status_code == 401
+    assert client.get("/admin/export.csv", headers=headers).status_code == 401
+
+
+def test_language_links_stay_on_this_site(survey):
+    page = survey["client"]().get("http://testserver//evil.example/")
+    assert page.status_code == 404
+    assert 'href="?lang=de"' in page.text and "evil.example" not in page.text
+
+
+def test_links_answer_head_requests(survey):
+    client = survey["client"]()
+    assert client.head("/s/north").status_code == 200
+    assert client.head("/").status_code == 200
+
+
+def test_admin_export_hides_rare_roles_and_defuses_formulas(survey, instrument):
+    for seed in range(5):
+        walk(survey["client"](), instrument, "/s/north/sales", seed=seed, department="sales")
+    client, csrf = started(survey, entry="/s/north/sales")
+    text_page = next(
+        p for p in pages(instrument) if any(instrument.kind(i) == "text" for i in p.items)
+    )
+    text = next(i.code for i in text_page.items if instrument.kind(i) == "text")
+    post(client, csrf, 0, role="head")
+    for number in range(1, len(pages(instrument))):
+        fields = {text: '=HYPERLINK("http://evil.example")'} if number == text_page.number else {}
+        post(client, csrf, number, **fields)
+    admin = survey["client"]()
+    login = admin.get("/admin")
+    admin.post("/admin", data={"csrf": CSRF.search(login.text).group(1), "key": survey["key"]})
+    export = admin.get("/admin/export.csv")
+    assert export.status_code == 200
+    assert ",head," not in export.text  # the only head of sales in the north
+    assert "'=HYPERLINK" in export.text and ',"=HYPERLINK' not in export.text
+
+
+def test_status_totals_hide_two_small_cells_and_the_overall_rate(survey, instrument):
+    store = survey["store"]
+    for seed in range(6):
+        walk(survey["client"](), instrument, "/s/north/sales", seed=seed, department="sales")
+    for entry, dept in (("/s/south/marketing", "marketing"), ("/s/south/sales", "sales")):
+        walk(survey["client"](), instrument, entry, seed=11, department=dept)
+    table = status_table(store, 5).set_index(["department", "business_unit"])
+    total = table.loc[("total", "")]
+    assert total["complete"] == "<5"  # 8 - 6 = 2 = 1 + 1 would reveal both
+    assert total["completion"] in ("<5", "")

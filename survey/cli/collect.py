@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 ADMIN_ENV = "ALIGNMETER_ADMIN_KEY"
+DEFAULT_THRESHOLD = 5
 DB_HELP = (
     "Database URL (default: the SQLite file in the project folder), e.g. postgresql://user@host/db."
 )
@@ -35,9 +36,10 @@ def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None,
     """(wide table, project or None) from a file, a project folder or a database URL.
 
     A project folder needs the admin key. A bare ``--db`` URL already carries the database
-    credentials; it must hold exactly one diagnostic.
+    credentials; it must hold exactly one diagnostic. Role and tenure are blanked where
+    they would single out fewer respondents than the anonymity threshold.
     """
-    from survey.collected import collected_responses
+    from survey.collected import coarsen_context, collected_responses
     from survey.store import Store
     from survey.tables import read_table
 
@@ -57,9 +59,11 @@ def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None,
             )
         store = Store(db, ids[0])
     try:
-        return collected_responses(store, ins, partial=partial), project
+        table = collected_responses(store, ins, partial=partial)
     finally:
         store.dispose()
+    threshold = project.anonymity_threshold if project else DEFAULT_THRESHOLD
+    return coarsen_context(table, threshold), project
 
 
 def _parse_units(units: list[str]) -> dict[str, str]:

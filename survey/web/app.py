@@ -9,6 +9,7 @@ and is checked on the server; errors are shown next to the field.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import os
 import secrets
@@ -40,7 +41,7 @@ from survey.questionnaire import (
     parse_context,
     parse_page,
 )
-from survey.store import PageNotReached, Store, normalise_code
+from survey.store import PageNotReached, Store, new_resume_code, normalise_code
 from survey.web.guard import GuardMiddleware
 
 HERE = Path(__file__).parent
@@ -118,6 +119,7 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
     )
     plan = pages(instrument)
     secret = project.secret.encode()
+    key_checks = asyncio.Semaphore(1)
 
     async def db(fn, *args, **kwargs):
         # Store calls are short transactions (well under a millisecond on SQLite); run
@@ -143,7 +145,7 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         request: Request, name: str, lang: str, status: int = 200, **ctx: Any
     ) -> HTMLResponse:
         cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(16)
-        switch = [(code, f"{request.url.path}?lang={code}") for code in project.languages]
+        switch = [(code, f"?lang={code}") for code in project.languages]
         html = env.get_template(name).render(
             lang=lang,
             t=texts(lang),
@@ -178,7 +180,7 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             request.state.lang = langs[0]  # error pages answer in the form's language
         cookie = request.cookies.get(CSRF_COOKIE, "")
         sent = out.pop("csrf", [""])
-        if not cookie or len(sent) != 1 or not hmac.compare_digest(sent[0], csrf_for(cookie)):
+        if not cookie or len(sent) != 1 or not _same(sent[0], csrf_for(cookie)):
             raise Problem(403, "error_csrf")
         return out
 
@@ -195,7 +197,7 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         return RedirectResponse(url, status_code=303)
 
     # --- respondent pages -----------------------------------------------------------------
-    @app.get("/", response_class=HTMLResponse)
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
     async def home(request: Request) -> Response:
         lang = pick_lang(request)
         t = texts(lang)
@@ -221,17 +223,18 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             intro=t["welcome_intro"].format(company=project.company),
             privacy=privacy,
             entry=entry,
+            nonce=secrets.token_urlsafe(12),
         )
 
-    @app.get("/s/{unit}", response_class=HTMLResponse)
+    @app.api_route("/s/{unit}", methods=["GET", "HEAD"], response_class=HTMLResponse)
     async def open_link(request: Request, unit: str) -> Response:
         return welcome(request, _open_entry(project, instrument, unit, None))
 
-    @app.get("/s/{unit}/{department}", response_class=HTMLResponse)
+    @app.api_route("/s/{unit}/{department}", methods=["GET", "HEAD"], response_class=HTMLResponse)
     async def open_link_department(request: Request, unit: str, department: str) -> Response:
         return welcome(request, _open_entry(project, instrument, unit, department))
 
-    @app.get("/t/{token}", response_class=HTMLResponse)
+    @app.api_route("/t/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
     async def invitation(request: Request, token: str) -> Response:
         await db(_check_token, store, token)
         return welcome(request, f"t:{token}")
@@ -241,22 +244,26 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         form = await read_form(request)
         check_open()
         lang = pick_lang(request, _single(form, "lang"))
-        entry = _single(form, "entry")
+        entry, nonce = _single(form, "entry"), _single(form, "nonce")
+        if not 8 <= len(nonce) <= 40:
+            raise BadForm("the start form was changed")
+        # The code follows from this browser's form: a double click opens one questionnaire.
+        code = _start_code(secret, request.cookies.get(CSRF_COOKIE, ""), nonce, entry)
         if entry.startswith("t:"):
-            token = entry[2:]
-            department, unit, _ = await db(_check_token, store, token)
+            department, unit, _ = await db(_check_token, store, entry[2:], allow_used=True)
+            if not await db(store.redeem_token, entry[2:]) and not await _started(code):
+                raise Problem(410, "error_token_used")
         else:
             _, unit, department = ([*entry.split(":"), "", "", ""])[:3]
             if entry != _open_entry(project, instrument, unit or None, department or None):
                 raise BadForm("the link data was changed")
-            token = None
-        code = await db(
+        await db(
             partial(
                 store.start_session,
                 lang,
                 department=department or None,
                 business_unit=unit or None,
-                token=token,
+                code=code,
             )
         )
         response = redirect("/q/0")
@@ -264,6 +271,18 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             RESUME_COOKIE, code, httponly=True, samesite="lax", secure=_https(request)
         )
         return response
+
+    def fixed_of(session) -> tuple[str, ...]:
+        # Once items were answered, the department that named the other side stays.
+        return session.fixed + (("department",) if session.reached > 0 else ())
+
+    async def _started(code: str) -> bool:
+        # The other click of a double click redeemed the token: wait for its session.
+        for _ in range(40):
+            if await db(store.session, code) is not None:
+                return True
+            await asyncio.sleep(0.05)
+        return False
 
     async def current_session(request: Request):
         code = request.cookies.get(RESUME_COOKIE, "")
@@ -291,7 +310,12 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         t = texts(lang)
         if page.key == "context":
             heading, intro = t["context_heading"], t["context_intro"]
-            questions = _context_questions(instrument, project, session.fixed, lang, values, errors)
+            if "department" in fixed_of(session) and "department" not in session.fixed:
+                name = instrument.departments[session.department][lang]
+                intro = f"{intro} {t['department_kept'].format(department=name)}"
+            questions = _context_questions(
+                instrument, project, fixed_of(session), lang, values, errors
+            )
         else:
             heading, intro = instrument.dimensions[page.key][lang], t["optional_note"]
             questions = [
@@ -329,12 +353,14 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         code, session = request.cookies.get(RESUME_COOKIE, ""), None
         if page.key == "context":
             code, session = await current_session(request)
-            parsed = parse_context(form, instrument, project.business_units, session.fixed, lang)
+            parsed = parse_context(
+                form, instrument, project.business_units, fixed_of(session), lang
+            )
             if "department" not in parsed.context and not session.department:
                 return page_response(request, lang, page, session, form, parsed.errors)
         else:
             parsed = parse_page(form, instrument, page, lang)
-        if parsed.errors and action == "next":
+        if parsed.errors:  # also for "back" and "save": nothing typed is dropped unseen
             session = session or (await current_session(request))[1]
             return page_response(request, lang, page, session, form, parsed.errors)
         reached = number + 1 if action == "next" else number
@@ -362,21 +388,16 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         if number < len(plan) - 1:
             return redirect(f"/q/{number + 1}")
         result = await db(partial(store.finish, code, instrument_version=instrument.version))
-        if result == "token_used":
-            raise Problem(410, "error_token_used")
         if result == "unknown":
             raise Problem(404, "error_no_session")
-        response = redirect(f"/thanks?lang={lang}")
-        response.delete_cookie(RESUME_COOKIE)
-        return response
+        # The cookie stays: Back or a resent form then meets "already submitted".
+        return redirect(f"/thanks?lang={lang}")
 
     @app.get("/thanks", response_class=HTMLResponse)
     async def thanks(request: Request) -> Response:
         lang = pick_lang(request)
         t = texts(lang)
-        response = message(request, lang, 200, t["thanks_heading"], t["thanks_text"])
-        response.delete_cookie(RESUME_COOKIE)
-        return response
+        return message(request, lang, 200, t["thanks_heading"], t["thanks_text"])
 
     @app.get("/saved", response_class=HTMLResponse)
     async def saved(request: Request) -> Response:
@@ -422,13 +443,11 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         return f"{expires}.{sig}"
 
     def is_admin(request: Request) -> bool:
-        auth = request.headers.get("authorization", "")
-        if auth.lower().startswith("bearer "):
-            return project.check_admin_key(auth[7:].strip())
-        expires, _, _sig = request.cookies.get(ADMIN_COOKIE, "").partition(".")
-        if not expires.isdigit() or int(expires) < time.time():
+        cookie = request.cookies.get(ADMIN_COOKIE, "")
+        expires = cookie.partition(".")[0]
+        if not (expires.isascii() and expires.isdigit() and len(expires) <= 12):
             return False
-        return hmac.compare_digest(request.cookies[ADMIN_COOKIE], admin_token(int(expires)))
+        return int(expires) >= time.time() and _same(cookie, admin_token(int(expires)))
 
     @app.get("/admin", response_class=HTMLResponse)
     async def admin(request: Request) -> Response:
@@ -440,6 +459,13 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         table = await run_in_threadpool(status_table, store, project.anonymity_threshold)
         t = texts(lang)
         columns = [t[f"col_{c}"] for c in ("department", "unit", *_STATUS, "completion")]
+        names = {d: label[lang] for d, label in instrument.departments.items()}
+        table["department"] = (
+            table["department"].map(names | {"total": t["total"]}).fillna(table["department"])
+        )
+        table["business_unit"] = (
+            table["business_unit"].map(project.business_units).fillna(table["business_unit"])
+        )
         rows = table.astype(str).replace({"nan": "", "None": ""}).to_numpy().tolist()
         links = [
             (name, f"{request.base_url}s/{code}") for code, name in project.business_units.items()
@@ -460,7 +486,9 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         form = await read_form(request)
         lang = pick_lang(request, _single(form, "lang"))
         key = _single(form, "key")[:200]
-        if not await run_in_threadpool(project.check_admin_key, key):
+        async with key_checks:  # scrypt takes 16 MB and ~50 ms: one check at a time
+            valid = await run_in_threadpool(project.check_admin_key, key)
+        if not valid:
             error = texts(lang)["admin_wrong_key"]
             return render(request, "admin.html.j2", lang, 401, login=True, error=error)
         expires = int(time.time()) + ADMIN_HOURS * 3600
@@ -479,9 +507,11 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
     async def admin_export(request: Request) -> Response:
         if not is_admin(request):
             raise Problem(401, "admin_need_key")
-        from survey.collected import collected_responses
+        from survey.collected import coarsen_context, collected_responses
+        from survey.tables import neutralise_formulas
 
         table = await run_in_threadpool(collected_responses, store, instrument)
+        table = neutralise_formulas(coarsen_context(table, project.anonymity_threshold))
         return Response(
             table.to_csv(index=False),
             media_type="text/csv; charset=utf-8",
@@ -540,11 +570,21 @@ def _open_entry(project: Project, ins: Instrument, unit: str | None, dept: str |
     return f"u:{unit}:{dept or ''}"
 
 
-def _check_token(store: Store, token: str) -> tuple[str, str, bool]:
+def _same(a: str, b: str) -> bool:
+    """Constant-time comparison that accepts any text (compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _start_code(secret: bytes, cookie: str, nonce: str, entry: str) -> str:
+    mac = hmac.new(secret, f"start:{cookie}:{nonce}:{entry}".encode(), "sha256").digest()
+    return new_resume_code(int.from_bytes(mac[:10]))
+
+
+def _check_token(store: Store, token: str, *, allow_used: bool = False) -> tuple[str, str, bool]:
     found = store.token(token) if 8 <= len(token) <= 64 else None
     if found is None:
         raise Problem(404, "error_token_unknown")
-    if found[2]:
+    if found[2] and not allow_used:
         raise Problem(410, "error_token_used")
     return found
 

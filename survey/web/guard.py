@@ -23,11 +23,14 @@ HEADERS = [
 ]
 NO_STORE = (b"cache-control", b"no-store")
 
-TOO_LARGE = (
-    b"<!DOCTYPE html><html lang='en'><meta charset='utf-8'><title>413</title>"
-    b"<h1>Zu gro\xc3\x9f / Too large</h1><p>Die gesendeten Daten sind zu gro\xc3\x9f. "
-    b"The data sent is too large.</p></html>"
-)
+TOO_LARGE = (  # sent before the app knows the language: both, each marked as such
+    "<!DOCTYPE html><html lang='de'><meta charset='utf-8'>"
+    "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+    "<link rel='stylesheet' href='/static/survey.css'><title>413</title><main>"
+    "<h1>Zu groß <span lang='en'>/ Too large</span></h1>"
+    "<p>Die gesendeten Daten sind zu groß.</p>"
+    "<p lang='en'>The data sent is too large.</p></main></html>"
+).encode()
 
 
 class BodyTooLarge(Exception):

@@ -14,8 +14,19 @@ import numpy as np
 from survey.instrument import Instrument
 from survey.questionnaire import DK_SUFFIX, Page, pages
 
+NONCE = re.compile(r'name="nonce" value="([^"]+)"')
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 ENTRY = re.compile(r'name="entry" value="([^"]+)"')
+
+
+def start_form(html: str, lang: str = "en") -> dict[str, str]:
+    """The fields the welcome page's start button sends."""
+    return {
+        "csrf": CSRF.search(html).group(1),
+        "lang": lang,
+        "entry": ENTRY.search(html).group(1),
+        "nonce": NONCE.search(html).group(1),
+    }
 
 
 def page_form(
@@ -98,8 +109,8 @@ def walk(
     out = Walk()
     response = client.get(entry, params={"lang": lang})
     out.statuses.append(response.status_code)
-    csrf = CSRF.search(response.text).group(1)
-    start = {"csrf": csrf, "lang": lang, "entry": ENTRY.search(response.text).group(1)}
+    start = start_form(response.text, lang)
+    csrf = start["csrf"]
     response = client.post("/start", data=start)
     out.statuses.append(response.status_code)
     for page in pages(instrument):
