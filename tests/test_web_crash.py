@@ -24,9 +24,10 @@ from survey.web.simulated import expected_answers, page_form, start_form
 pytestmark = pytest.mark.slow
 
 
-def _serve(folder, port):
+def _serve(folder, port, *options):
     code = "from analysis.cli import run; run()"
     args = [sys.executable, "-c", code, "serve", "--project", str(folder), "--port", str(port)]
+    args += options
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(200):
         try:
@@ -36,6 +37,12 @@ def _serve(folder, port):
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError(proc.stderr.read().decode())
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _respondent(base, instrument, seed, acks, stop):
@@ -67,9 +74,7 @@ def _respondent(base, instrument, seed, acks, stop):
 
 def test_sigkill_during_writes_keeps_every_acknowledged_page(tmp_path, instrument):
     project, _ = init_project(tmp_path / "acme", company="ACME", business_units={"north": "N"})
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     proc = _serve(project.folder, port)
     acks: list[dict] = []
     stop = threading.Event()
@@ -118,3 +123,18 @@ def test_sigkill_during_writes_keeps_every_acknowledged_page(tmp_path, instrumen
         for col, value in record["answers"].items():
             assert session.answers[col] == value
     store.dispose()
+
+
+def test_behind_a_tls_proxy_cookies_are_secure(tmp_path):
+    init_project(tmp_path / "p", company="X", business_units={"north": "N"})
+    port = _free_port()
+    proc = _serve(tmp_path / "p", port, "--behind-proxy", "127.0.0.1")
+    try:
+        https = {"x-forwarded-proto": "https"}
+        page = httpx.get(f"http://127.0.0.1:{port}/s/north", headers=https)
+        assert page.status_code == 200 and "Secure" in page.headers["set-cookie"]
+        plain = httpx.get(f"http://127.0.0.1:{port}/s/north")
+        assert "Secure" not in plain.headers["set-cookie"]
+    finally:
+        proc.kill()
+        proc.wait()

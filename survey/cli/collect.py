@@ -112,6 +112,12 @@ def serve(
     workers: int = typer.Option(
         1, "--workers", min=1, max=32, help="Worker processes (one per CPU core is plenty)."
     ),
+    behind_proxy: str = typer.Option(
+        None,
+        "--behind-proxy",
+        help="Addresses of a TLS-terminating reverse proxy (comma-separated) whose "
+        "X-Forwarded-Proto to trust, so that cookies are marked Secure.",
+    ),
 ) -> None:
     """Serve the web survey (no access log: IP addresses are never written anywhere)."""
     import uvicorn
@@ -135,7 +141,8 @@ def serve(
         host=host,
         port=port,
         access_log=False,
-        proxy_headers=False,
+        proxy_headers=bool(behind_proxy),
+        forwarded_allow_ips=behind_proxy,
         server_header=False,
         log_level="warning",
     )
