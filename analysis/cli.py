@@ -58,19 +58,18 @@ for module in (
 def run() -> None:
     """Entry point: run the app, turning user errors into one line and exit code 1."""
     try:
-        app(standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        code = app(standalone_mode=False)  # click returns the code of a typer.Exit
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("Aborted.\n")
         sys.exit(130)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
+        # Usage errors (click's, or the copy of click that typer >= 0.25 vendors) print
+        # themselves with the usage line.
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             sys.exit(exc.exit_code)
         if STATE["debug"] or not isinstance(exc, USER_ERRORS):
             raise
         sys.stderr.write(f"Error: {exc}\n")
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import typer
@@ -18,6 +19,44 @@ def _console():
     return Console(quiet=STATE["quiet"], soft_wrap=True, highlight=False)
 
 
+def _analyse(data: Path, ins, threshold: int, output: Path):
+    """Read, validate and analyse ``data``; quarantine rows are numbered as in the file."""
+    from analysis.pipeline import NoValidResponses, run_analysis
+    from survey.tables import file_rows, read_table
+
+    rejects: list[dict] = []
+    try:
+        results = run_analysis(
+            read_table(data, ins, rejects=rejects), ins, threshold=threshold, rejects=rejects
+        )
+    except NoValidResponses as exc:
+        listed = output / "quarantine.csv"
+        listed.parent.mkdir(parents=True, exist_ok=True)
+        exc.quarantine.assign(row=file_rows(data, exc.quarantine["row"].tolist())).to_csv(
+            listed, index=False
+        )
+        raise ValueError(f"{data}: {exc}; every failing cell is listed in {listed}") from None
+    if len(results.quarantine):
+        results.quarantine["row"] = file_rows(data, results.quarantine["row"].tolist())
+    return results
+
+
+def _rejected(results, data: Path, listed: Path) -> None:
+    """Say which rows were left out and where they are listed, and end with exit code 2."""
+    bad = results.quarantine
+    if bad.empty:
+        return
+    first = bad.iloc[0]
+    rows = bad["row"].nunique()
+    typer.echo(
+        f"{data}: {rows} row{'s' if rows > 1 else ''} failed validation and were left out of "
+        f"the analysis; every failing cell is listed in {listed} (first: row {first['row']}, "
+        f"column {first['column']}, value {first['value']!r}: {first['reason']})",
+        err=True,
+    )
+    raise typer.Exit(2)
+
+
 def _analyse_and_write(
     data: Path,
     output: Path,
@@ -27,14 +66,15 @@ def _analyse_and_write(
     threshold: int,
     notebooks: bool,
     previous: Path | None = None,
-) -> list[Path]:
+    invited: dict[str, int] | None = None,
+) -> tuple[list, object]:
     """The full chain with a progress bar; returns the files written."""
     from rich.progress import Progress
 
     from analysis.brief.compose import findings_table, make_brief
     from analysis.findings import find_findings
     from analysis.invariance import department_invariance
-    from analysis.pipeline import run_analysis, write_tables
+    from analysis.pipeline import write_tables
     from survey import load_instrument
     from survey.tables import read_table
 
@@ -44,7 +84,7 @@ def _analyse_and_write(
     with Progress(console=console, transient=True, disable=console.quiet) as progress:
         task = progress.add_task("analysing", total=steps)
         ins = load_instrument()
-        results = run_analysis(read_table(data, ins), ins, threshold=threshold)
+        results = _analyse(data, ins, threshold, output)
         progress.advance(task)
         progress.update(task, description="writing tables")
         written += write_tables(results, output / "tables")
@@ -59,7 +99,7 @@ def _analyse_and_write(
             progress.update(task, description=f"writing the brief ({lang})")
             written += make_brief(
                 results, ins, output, lang=lang, company=company,
-                invariance=invariance, previous=before,
+                invariance=invariance, previous=before, invited=invited,
             )  # fmt: skip
             progress.advance(task)
         if notebooks:
@@ -72,7 +112,7 @@ def _analyse_and_write(
                 written += [nb, html]
             progress.advance(task)
     written += sorted((output / "figures").glob("*.*"))
-    return written
+    return written, results
 
 
 def _report(written: list[Path]) -> None:
@@ -106,11 +146,10 @@ def demo(
 
     diag = generate(units=units, per_department=per_department, seed=seed, scenario="default")
     table, truth = write_diagnostic(diag, output / "data" / "responses.csv")
-    written = _analyse_and_write(
+    written, _ = _analyse_and_write(
         table, output, langs=LANGS, company="Demo GmbH", threshold=5, notebooks=notebooks
     )
-    written = [table, truth, *written]
-    _report(written)
+    _report([table, truth, *written])
 
 
 DATA_HELP = "Response table (CSV, Parquet, ...)."
@@ -119,26 +158,68 @@ DB_HELP = "Survey database URL (sqlite:///FILE or postgresql://...) holding one 
 KEY_HELP = "Admin key of --project (or $ALIGNMETER_ADMIN_KEY)."
 
 
-def _source(data, project_dir, db, admin_key, output: Path, company: str, threshold: int | None):
-    """(response file, company, threshold): a web survey's answers are exported first, into
-    ``output/data/responses.csv``, so that notebooks and re-runs read the same file."""
+def _source(
+    data, project_dir, db, admin_key, folder: Path, company: str, threshold: int | None, invited
+):
+    """(response file, company, threshold, invited per department). A web survey's answers
+    are exported first, to ``folder/responses.csv``, so that notebooks and re-runs read the
+    same file; its invitations give the invited counts unless ``--invited`` does."""
     from survey import load_instrument
-    from survey.cli.collect import load_responses
+    from survey.cli.collect import DEFAULT_THRESHOLD, load_responses
 
+    counts = _invited(invited)
     if data is not None and project_dir is None and db is None:
-        return data, company, threshold or 5
+        return data, company, threshold or DEFAULT_THRESHOLD, counts
     table, project = load_responses(
         load_instrument(), data=data, project_dir=project_dir, db=db, admin_key=admin_key
     )
     if table.empty:
         raise ValueError("the survey database holds no finished response yet")
-    path = output / "data" / "responses.csv"
+    path = folder / "responses.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(path, index=False)
     if project is not None:
         company = company or project.company
-        threshold = threshold or project.anonymity_threshold
-    return path, company, threshold or 5
+        promised = project.anonymity_threshold
+        if threshold is not None and threshold < promised:
+            raise ValueError(
+                f"--threshold {threshold} is below the {promised} promised to the respondents "
+                f"of {project_dir} (project.yaml); use {promised} or more"
+            )
+        threshold = threshold or promised
+        counts = counts or _tokens_per_department(project_dir, db)
+    return path, company, threshold or DEFAULT_THRESHOLD, counts
+
+
+def _invited(specs: list[str] | None) -> dict[str, int]:
+    out = {}
+    for spec in specs or []:
+        dept, _, number = spec.partition("=")
+        if dept.strip() not in ("marketing", "sales") or not number.strip().isdigit():
+            raise ValueError(f"--invited {spec!r}: use marketing=N or sales=N")
+        out[dept.strip()] = int(number)
+    return out
+
+
+def _tokens_per_department(project_dir, db) -> dict[str, int]:
+    from survey.cli.collect import open_store
+
+    _, store = open_store(project_dir, db)
+    try:
+        out: dict[str, int] = {}
+        for row in store.counts():
+            if row["invited"]:
+                out[row["department"]] = out.get(row["department"], 0) + row["invited"]
+        return out
+    finally:
+        store.dispose()
+
+
+THRESHOLD_HELP = "Anonymity threshold (default 5, or the project's; at least 2)."
+INVITED_HELP = (
+    "People invited per department, for response rates, as marketing=N and sales=N "
+    "(default: the project's invitation tokens)."
+)
 
 
 def run(
@@ -148,18 +229,23 @@ def run(
     admin_key: str = typer.Option(None, "--admin-key", help=KEY_HELP),
     output: Path = typer.Option(Path("alignmeter-output"), "--output", "-o", help="Folder."),
     company: str = typer.Option("", "--company", help="Company name for the brief."),
-    threshold: int = typer.Option(None, "--threshold", help="Anonymity threshold (default 5)."),
+    threshold: int = typer.Option(None, "--threshold", min=2, help=THRESHOLD_HELP),
+    invited: list[str] = typer.Option(None, "--invited", help=INVITED_HELP),
     notebooks: bool = typer.Option(False, "--notebooks/--no-notebooks", help="Run notebooks."),
     previous: Path | None = typer.Option(None, "--previous", help=PREVIOUS_HELP),
 ) -> None:
     """Analyse a real diagnostic (a response file or the web survey's database): tables,
-    figures and briefs in both languages."""
-    data, company, threshold = _source(data, project_dir, db, admin_key, output, company, threshold)
-    written = _analyse_and_write(
+    figures and briefs in both languages. A database's answers are first exported to
+    OUTPUT/data/responses.csv (respondent level: keep that folder private)."""
+    data, company, threshold, counts = _source(
+        data, project_dir, db, admin_key, output / "data", company, threshold, invited
+    )
+    written, results = _analyse_and_write(
         data, output, langs=LANGS, company=company, threshold=threshold, notebooks=notebooks,
-        previous=previous,
+        previous=previous, invited=counts,
     )  # fmt: skip
     _report(written)
+    _rejected(results, data, output / "tables" / "quarantine.csv")
 
 
 def brief(
@@ -169,25 +255,37 @@ def brief(
     admin_key: str = typer.Option(None, "--admin-key", help=KEY_HELP),
     lang: str = typer.Option("en", "--lang", help="Language: de or en."),
     company: str = typer.Option("", "--company", help="Company name for the brief."),
-    threshold: int = typer.Option(None, "--threshold", help="Anonymity threshold (default 5)."),
+    threshold: int = typer.Option(None, "--threshold", min=2, help=THRESHOLD_HELP),
+    invited: list[str] = typer.Option(None, "--invited", help=INVITED_HELP),
     output: Path = typer.Option(Path("brief"), "--output", "-o", help="Folder to write."),
     previous: Path | None = typer.Option(None, "--previous", help=PREVIOUS_HELP),
 ) -> None:
     """Write the executive brief (HTML and PDF, 2-4 pages) for one language, from a response
     file or from the web survey's database."""
     from analysis.brief.compose import make_brief
-    from analysis.pipeline import run_analysis
     from survey import load_instrument
     from survey.tables import read_table
 
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; use de or en")
-    data, company, threshold = _source(data, project_dir, db, admin_key, output, company, threshold)
     ins = load_instrument()
-    results = run_analysis(read_table(data, ins), ins, threshold=threshold)
+    # A database's answers pass through a private temporary file: a brief folder is
+    # handed around, respondent-level data must not be in it.
+    with tempfile.TemporaryDirectory(prefix="alignmeter-") as scratch:
+        data, company, threshold, counts = _source(
+            data, project_dir, db, admin_key, Path(scratch), company, threshold, invited
+        )
+        results = _analyse(data, ins, threshold, output)
     before = read_table(previous, ins) if previous else None
-    for path in make_brief(results, ins, output, lang=lang, company=company, previous=before):
+    for path in make_brief(
+        results, ins, output, lang=lang, company=company, previous=before, invited=counts
+    ):
         _console().print(f"wrote {path}")
+    if len(results.quarantine):
+        listed = output / "quarantine.csv"
+        results.quarantine.to_csv(listed, index=False)
+        _console().print(f"wrote {listed}")
+    _rejected(results, data, output / "quarantine.csv")
 
 
 def register(app: typer.Typer) -> None:

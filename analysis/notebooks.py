@@ -62,6 +62,9 @@ def run_notebooks(
             parameters={**params, "output_dir": str(out / nb.stem)},
             progress_bar=False,
             kernel_name="python3",
+            # The kernel's own log (its transport, interrupts) is noise on our console;
+            # failing cells still raise PapermillExecutionError here.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
         body, _ = HTMLExporter().from_notebook_node(nbformat.read(target, as_version=4))
         html = target.with_suffix(".html")

@@ -29,6 +29,15 @@ from survey.instrument import Instrument
 from survey.schema import validate_responses
 
 
+class NoValidResponses(ValueError):
+    """Every row failed validation; ``quarantine`` says why."""
+
+    def __init__(self, quarantine: pd.DataFrame) -> None:
+        rows = quarantine["row"].nunique()
+        super().__init__(f"no valid responses: all {rows} rows failed validation")
+        self.quarantine = quarantine
+
+
 @dataclass
 class Results:
     """Every table of one diagnostic (tidy DataFrames, unrounded)."""
@@ -104,8 +113,10 @@ def run_analysis(
     threshold: int = DEFAULT_THRESHOLD,
     padjust: str = "holm",
     seed: int = 0,
+    rejects: list[dict] | None = None,
 ) -> Results:
-    """Validate, score and compare one diagnostic.
+    """Validate, score and compare one diagnostic. ``rejects`` are cells found unreadable
+    when the table was read (:func:`survey.tables.read_table`); their rows are quarantined.
 
     Examples
     --------
@@ -116,8 +127,10 @@ def run_analysis(
     >>> sorted(res.prototypes.columns)[:2]
     ['approximate', 'business_unit']
     """
-    checked = validate_responses(responses, instrument)
+    checked = validate_responses(responses, instrument, rejects=rejects)
     valid = checked.valid
+    if valid.empty:
+        raise NoValidResponses(checked.quarantine)
     scores = score_scales(valid, instrument)
     profiles = unit_profiles(valid, instrument, threshold=threshold, scores=scores)
     matrix = profile_matrix(profiles)

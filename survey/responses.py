@@ -65,10 +65,26 @@ def _empty_column(col: str, n: int, texts: set[str]) -> pd.Series | np.ndarray:
     return np.full(n, np.nan)  # duration_s and numeric items
 
 
-def conform(wide: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+def conform(
+    wide: pd.DataFrame, instrument: Instrument, *, rejects: list[dict] | None = None
+) -> pd.DataFrame:
     """Canonical column order and dtypes; missing item columns are added empty.
 
-    Unknown columns raise ``ValueError`` (they belong in an import mapping, not here).
+    Unknown columns raise ``ValueError`` (they belong in an import mapping, not here). A
+    cell that is not a number (or, in ``submitted_at``, not a date) raises ``ValueError``
+    naming its row and column, unless ``rejects`` is a list: then the cell becomes empty
+    and is appended to it as ``{"index", "column", "failure_case", "reason"}``, for
+    :func:`survey.schema.validate_responses` to quarantine its row.
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> ins = load_instrument()
+    >>> wide = empty_wide(ins, 2).astype({"duration_s": object})
+    >>> wide["duration_s"] = [300, "fast"]
+    >>> rejects = []
+    >>> conform(wide, ins, rejects=rejects)["duration_s"].tolist(), rejects[0]["index"]
+    ([300.0, nan], 1)
     """
     missing_meta = [c for c in META_COLUMNS if c not in wide.columns]
     if missing_meta:
@@ -85,13 +101,39 @@ def conform(wide: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
         if col not in wide.columns:
             out[col] = _empty_column(col, len(wide), texts)
         elif col == "submitted_at":
-            out[col] = pd.to_datetime(wide[col], utc=True).astype("datetime64[s, UTC]").array
+            stamps = _parsed(wide[col], col, rejects, "not a date")
+            out[col] = stamps.astype("datetime64[s, UTC]").array
         elif col == "duration_s" or (col not in META_COLUMNS and col not in texts):
-            numeric = pd.to_numeric(wide[col], errors="raise")
+            numeric = _parsed(wide[col], col, rejects, "not a number")
             out[col] = numeric.to_numpy(dtype="float64", copy=True)  # writable, own memory
         else:
             out[col] = wide[col].astype("str").where(wide[col].notna(), None).array
     return pd.DataFrame(out, copy=False)
+
+
+def _parsed(values: pd.Series, col: str, rejects: list[dict] | None, reason: str) -> pd.Series:
+    """Numbers or UTC dates; what does not parse is reported or raises, never guessed."""
+    if reason == "not a date":
+        parsed = pd.to_datetime(values, utc=True, errors="coerce")  # format from the first
+        odd = parsed.isna() & values.notna()
+        if odd.any():  # another way of writing a date is still a date
+            parsed[odd] = pd.to_datetime(values[odd], utc=True, errors="coerce", format="mixed")
+    elif pd.api.types.is_numeric_dtype(values):
+        return values
+    else:
+        parsed = pd.to_numeric(values, errors="coerce")
+    bad = np.flatnonzero(values.notna().to_numpy() & parsed.isna().to_numpy())
+    if len(bad) and rejects is None:
+        first = bad[0]
+        raise ValueError(
+            f"column {col!r}, data row {first + 1}: {values.iloc[first]!r} is {reason}"
+            f" ({len(bad)} such cell{'s' if len(bad) > 1 else ''})"
+        )
+    for i in bad:
+        rejects.append(
+            {"index": int(i), "column": col, "failure_case": values.iloc[i], "reason": reason}
+        )
+    return parsed
 
 
 def to_long(wide: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:

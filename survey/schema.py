@@ -145,12 +145,17 @@ def _row_failures(wide: pd.DataFrame, instrument: Instrument) -> list[pd.DataFra
     return out
 
 
-def validate_responses(wide: pd.DataFrame, instrument: Instrument) -> ValidationResult:
+def validate_responses(
+    wide: pd.DataFrame, instrument: Instrument, *, rejects: list[dict] | None = None
+) -> ValidationResult:
     """Split a wide table into valid rows and a quarantine of failing cells.
 
     The table is first brought into canonical column order and dtypes; a table that cannot
-    be (a missing metadata column, an unknown column, text in a numeric column) raises
-    ``ValueError`` naming the column, since no row of it could be judged.
+    be (a missing metadata column, an unknown column) raises ``ValueError`` naming the
+    column, since no row of it could be judged. Cells that are not numbers or dates where
+    those belong quarantine their row, as do the ``rejects`` found earlier by
+    :func:`survey.responses.conform` (when the table was read with ``rejects=``). ``row``
+    is the 0-based position in the table.
 
     Examples
     --------
@@ -165,8 +170,11 @@ def validate_responses(wide: pd.DataFrame, instrument: Instrument) -> Validation
     >>> len(result.valid), result.quarantine[["row", "column", "value"]].to_numpy().tolist()
     (1, [[1, 'OUT_GRADE', '9']])
     """
-    wide = conform(wide, instrument)
+    found = list(rejects or [])
+    wide = conform(wide, instrument, rejects=found)
     failures: list[pd.DataFrame] = []
+    if found:
+        failures.append(pd.DataFrame(found, columns=["index", "column", "failure_case", "reason"]))
     try:
         response_schema(instrument).validate(wide, lazy=True)
     except SchemaErrors as err:

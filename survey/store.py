@@ -155,6 +155,18 @@ def normalise_code(text: str) -> str:
 
 def engine_for(url: str) -> Engine:
     """An engine for ``sqlite:///file`` or ``postgresql://...`` with the right settings."""
+    try:
+        return _engine_for(url)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, ImportError) as err:
+        raise StoreError(
+            f"cannot use the database URL {url!r}: {err}; "
+            "use sqlite:///FILE or postgresql://user@host[:port]/database"
+        ) from None
+
+
+def _engine_for(url: str) -> Engine:
+    if not url.startswith(("sqlite:", "postgresql:", "postgres:", "postgresql+psycopg:")):
+        raise ValueError("alignmeter stores answers in SQLite or PostgreSQL only")
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite"):
@@ -235,7 +247,7 @@ class Store:
                     sa.union(sa.select(responses.c.project), sa.select(sessions.c.project))
                 )
                 return sorted(r[0] for r in found)
-        except sa.exc.OperationalError as err:
+        except (sa.exc.DatabaseError, sa.exc.InterfaceError) as err:
             raise StoreError(f"cannot open the database {url}: {err.orig}") from None
         finally:
             engine.dispose()
@@ -258,7 +270,7 @@ class Store:
                         f"database schema version {found}, this alignmeter expects "
                         f"{SCHEMA_VERSION}; upgrade alignmeter or use another database"
                     )
-        except sa.exc.OperationalError as err:
+        except (sa.exc.DatabaseError, sa.exc.InterfaceError) as err:
             raise StoreError(f"cannot open the database {self.safe_url}: {err.orig}") from None
 
     @property

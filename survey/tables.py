@@ -7,6 +7,8 @@ cells neutralised) for researchers and consultants.
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -145,9 +147,17 @@ def write_table(
     return path
 
 
-def read_table(path: str | Path, instrument: Instrument, fmt: str | None = None) -> pd.DataFrame:
+def read_table(
+    path: str | Path,
+    instrument: Instrument,
+    fmt: str | None = None,
+    *,
+    rejects: list[dict] | None = None,
+) -> pd.DataFrame:
     """Read a wide table written by :func:`write_table` (CSV or Parquet) into canonical
-    dtypes; the error names the file."""
+    dtypes; the error names the file. With ``rejects`` (a list), cells that are not
+    numbers or dates are emptied and listed there instead of raising (see
+    :func:`survey.responses.conform`)."""
     path = Path(path)
     fmt = table_format(path, fmt)
     if fmt not in READ_FORMATS:
@@ -160,13 +170,41 @@ def read_table(path: str | Path, instrument: Instrument, fmt: str | None = None)
         raw = pd.read_parquet(path)
         _release_arrow_memory()  # decoding buffers
     try:
-        wide = conform(raw, instrument)
+        wide = conform(raw, instrument, rejects=rejects)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
     if fmt == "parquet":
         del raw  # conform copied the numbers out of Arrow's buffers
         _release_arrow_memory()
     return wide
+
+
+def file_rows(path: str | Path, positions: Sequence[int]) -> list[int]:
+    """Where 0-based data rows of a table file start, as its user would look them up: the
+    line of a CSV file (the header is line 1; a quoted cell may span lines), the record
+    number (from 1) of a Parquet file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text('id,text\\na,"two\\nlines"\\n\\nb,x\\n')
+    >>> file_rows(path, [0, 1])
+    [2, 5]
+    """
+    if table_format(path, None) != "csv":
+        return [int(i) + 1 for i in positions]
+    # pandas does not report line numbers: walk the records with the csv module instead.
+    starts, line = [], 1
+    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        line = reader.line_num + 1
+        for record in reader:
+            if record:  # pandas skips blank lines too
+                starts.append(line)
+            line = reader.line_num + 1
+    return [starts[i] if i < len(starts) else int(i) + 2 for i in positions]
 
 
 def _release_arrow_memory() -> None:

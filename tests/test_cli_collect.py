@@ -156,3 +156,36 @@ def test_bad_database_url_is_one_clear_line(tmp_path):
     )
     assert result.returncode == 1 and "cannot open the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["foo://bar", "notaurl", "mysql://x@h/db", "postgresql://u@h:notaport/x"]
+)
+def test_unusable_database_urls_are_one_clear_line(tmp_path, url):
+    result = _cli("run", "--db", url, "-o", str(tmp_path / "out"))
+    assert result.returncode == 1 and "cannot use the database URL" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_brief_from_a_project_keeps_no_respondent_data_and_shows_response_rates(
+    collected, tmp_path
+):
+    folder, key = collected
+    out = tmp_path / "brief"
+    result = _cli("brief", "--project", str(folder), "--admin-key", key, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.glob("*.csv")) == []
+    assert not (out / "data").exists()
+    # six invitations to sales, six answered: the rate comes from the project's tokens
+    assert (
+        "100%" in (out / "brief_en.html").read_text()
+        or "100 %" in (out / "brief_en.html").read_text()
+    )
+
+
+def test_a_threshold_below_the_promised_one_is_refused(collected, tmp_path):
+    folder, key = collected
+    args = ("run", "--project", str(folder), "--admin-key", key, "-o", str(tmp_path / "o"))
+    result = _cli(*args, "--threshold", "3")
+    assert result.returncode == 1 and "below the 5 promised" in result.stderr
+    assert _cli(*args, "--threshold", "0").returncode == 2  # usage error: at least 2

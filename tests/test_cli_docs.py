@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import typer.main
 
 from analysis.cli import app
@@ -12,10 +11,11 @@ from analysis.cli import app
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
-def _commands(group: click.Group, prefix: str = "alignmeter"):
+def _commands(group, prefix: str = "alignmeter"):
+    # Duck-typed: typer >= 0.25 vendors its own copy of click's classes.
     for name, cmd in group.commands.items():
         path = f"{prefix} {name}"
-        if isinstance(cmd, click.Group):
+        if hasattr(cmd, "commands"):
             yield from _commands(cmd, path)
         else:
             yield path, cmd
@@ -29,5 +29,5 @@ def test_every_command_is_in_the_readme_and_has_help():
     for path, cmd in commands:
         assert cmd.help and cmd.help.strip(), f"{path} has no help text"
         for param in cmd.params:
-            if isinstance(param, click.Option):
+            if param.param_type_name == "option":
                 assert param.help, f"{path} {param.opts} has no help text"

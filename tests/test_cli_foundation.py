@@ -15,6 +15,12 @@ from analysis.cli import app
 from survey.instrument import default_instrument_path
 
 runner = CliRunner()
+EXAMPLE = Path(__file__).parents[1] / "data" / "example" / "responses.csv"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    code = "from analysis.cli import run; run()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
 
 
 def test_validate_default_and_broken(tmp_path):
@@ -138,3 +144,59 @@ def test_help_does_not_import_heavy_libraries():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "Usage: alignmeter" in out.stdout
     assert out.stdout.strip().endswith("LOADED []")
+
+
+def test_synth_help_describes_every_scenario():
+    from survey.synthetic import SCENARIOS
+
+    result = CliRunner().invoke(app, ["synth", "--help"])
+    text = " ".join(result.output.split())
+    for name, scenario in SCENARIOS.items():
+        assert f"{name} {scenario.description}" in text
+
+
+def test_a_table_with_unreadable_cells_is_analysed_without_them(tmp_path):
+    """Unreadable cells put their rows in quarantine, numbered as lines of the file (a
+    quoted comment may span lines); the rest is analysed and the exit code is 2."""
+    source = pd.read_csv(EXAMPLE)
+    source["OUT_ONE_CHANGE"] = source["OUT_ONE_CHANGE"].astype(object)
+    source.loc[0, "OUT_ONE_CHANGE"] = "first line\nsecond line"
+    source["duration_s"] = source["duration_s"].astype(object)
+    source.loc[3, "duration_s"] = "fast"
+    source["submitted_at"] = source["submitted_at"].astype(object)
+    source.loc[5, "submitted_at"] = "yesterday"
+    data = tmp_path / "bad.csv"
+    source.to_csv(data, index=False)
+    out = tmp_path / "brief"
+    result = _run("brief", "--data", str(data), "-o", str(out))
+    assert result.returncode == 2, result.stderr
+    assert (
+        "2 rows failed validation" in result.stderr and "row 6, column duration_s" in result.stderr
+    )
+    quarantine = pd.read_csv(out / "quarantine.csv")
+    assert quarantine[["row", "column", "value"]].to_numpy().tolist() == [
+        [6, "duration_s", "fast"],
+        [8, "submitted_at", "yesterday"],
+    ]
+    assert (out / "brief_en.pdf").exists()
+
+
+def test_a_table_without_one_valid_row_is_an_error_with_its_quarantine(tmp_path):
+    source = pd.read_csv(EXAMPLE).head(4)
+    source["department"] = "finance"
+    data = tmp_path / "bad.csv"
+    source.to_csv(data, index=False)
+    result = _run("run", "--data", str(data), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1 and "all 4 rows failed validation" in result.stderr
+    assert len(pd.read_csv(tmp_path / "out" / "quarantine.csv")) == 4
+
+
+def test_notebooks_on_an_unreadable_table_fail_with_one_line(tmp_path):
+    source = pd.read_csv(EXAMPLE).head(20)
+    source["INF_TIMELY"] = source["INF_TIMELY"].astype(object)
+    source.loc[2, "INF_TIMELY"] = "abc"
+    data = tmp_path / "bad.csv"
+    source.to_csv(data, index=False)
+    result = _run("notebooks", "run", "--data", str(data), "-o", str(tmp_path / "nb"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "column 'INF_TIMELY', data row 3: 'abc' is not a number" in result.stderr

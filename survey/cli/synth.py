@@ -14,13 +14,24 @@ def synth(
     ),
     seed: int = typer.Option(1, "--seed", help="Random seed; same seed, same bytes."),
     scenario: str = typer.Option(
-        "default", "--scenario", help="Scenario name (see --help of survey.synthetic)."
+        "default", "--scenario", help="default, clean, null, messy or small_unit (see above)."
     ),
     output: Path = typer.Option(
         ..., "--output", "-o", help="Wide table to write (.csv or .parquet)."
     ),
 ) -> None:
-    """Generate a synthetic diagnostic and its ground truth (OUTPUT + .truth.json)."""
+    """Generate a synthetic diagnostic and its ground truth (OUTPUT + .truth.json).
+
+    Scenarios (what is planted):
+
+    \b
+    default     realistic: planted gaps and a few data-quality problems
+    clean       planted gaps, tight configurations, no data-quality problems
+    null        departments answer alike: no perception gap anywhere
+    messy       planted gaps and many data-quality problems
+    small_unit  like default without data-quality problems, plus a unit of 3 per
+                department (below the anonymity threshold)
+    """
     from survey.synthetic import generate, write_diagnostic
 
     diag = generate(units=units, per_department=per_department, seed=seed, scenario=scenario)
