@@ -484,3 +484,21 @@ def test_status_totals_hide_two_small_cells_and_the_overall_rate(survey, instrum
     total = table.loc[("total", "")]
     assert total["complete"] == "<5"  # 8 - 6 = 2 = 1 + 1 would reveal both
     assert total["completion"] in ("<5", "")
+
+
+def test_admin_sign_out_and_a_new_key_end_the_session(survey, instrument):
+    client = survey["client"]()
+    login = client.get("/admin")
+    csrf = CSRF.search(login.text).group(1)
+    assert client.post("/admin", data={"csrf": csrf, "key": survey["key"]}).status_code == 303
+    page = client.get("/admin")
+    assert page.status_code == 200 and "Abmelden" in page.text  # German by default
+    assert client.post("/admin/logout", data={"csrf": csrf}).status_code == 303
+    assert client.get("/admin").status_code == 401
+    # signed in again, then the key is replaced: the old sign-in no longer counts
+    client.post("/admin", data={"csrf": csrf, "key": survey["key"]})
+    from survey.project import hash_key
+
+    project = survey["project"]
+    project.admin_key_hash = hash_key("a-new-key-for-this-project")
+    assert client.get("/admin").status_code == 401

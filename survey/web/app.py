@@ -439,7 +439,9 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
 
     # --- admin ----------------------------------------------------------------------------
     def admin_token(expires: int) -> str:
-        sig = hmac.new(secret, f"admin:{expires}".encode(), "sha256").hexdigest()
+        # Signed with the key's hash too: a new admin key signs out every session.
+        payload = f"admin:{expires}:{project.admin_key_hash}".encode()
+        sig = hmac.new(secret, payload, "sha256").hexdigest()
         return f"{expires}.{sig}"
 
     def is_admin(request: Request) -> bool:
@@ -501,6 +503,13 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             secure=_https(request),
             max_age=ADMIN_HOURS * 3600,
         )
+        return response
+
+    @app.post("/admin/logout")
+    async def admin_logout(request: Request) -> Response:
+        await read_form(request)
+        response = redirect("/admin")
+        response.delete_cookie(ADMIN_COOKIE)
         return response
 
     @app.get("/admin/export.csv")
