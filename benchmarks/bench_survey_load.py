@@ -227,14 +227,17 @@ def _cpu_seconds(pid: int) -> float:
     return own + sum(_cpu_seconds(int(child)) for child in children)
 
 
-def _postgres_up() -> bool:
+def _fresh_postgres() -> str | None:
+    """A new, empty database for this run (its URL), or None when no server answers."""
     try:
         import psycopg
 
-        psycopg.connect(PG_URL, connect_timeout=3).close()
-        return True
+        with psycopg.connect(PG_URL, connect_timeout=3, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS alignmeter_bench")
+            conn.execute("CREATE DATABASE alignmeter_bench")
+        return PG_URL.rsplit("/", 1)[0] + "/alignmeter_bench"
     except Exception:
-        return False
+        return None
 
 
 def main() -> None:
@@ -246,8 +249,8 @@ def main() -> None:
     globals()["WORKERS"] = args.workers
     print(f"{os.cpu_count()} cores, {WORKERS} server workers; the client shares them", flush=True)
     measure("sqlite", None, args.respondents, args.rounds)
-    if _postgres_up():
-        measure("postgresql", PG_URL, args.respondents, args.rounds)
+    if url := _fresh_postgres():
+        measure("postgresql", url, args.respondents, args.rounds)
     else:
         print(f"postgresql: no server at {PG_URL}; skipped")
 
