@@ -182,8 +182,9 @@ def test_cli_writes_table_quarantine_and_report(tmp_path):
         [sys.executable, "-c", "from analysis.cli import run; run()", "ingest", str(FIXTURES / "limesurvey_codes_semicolon.csv"), "-o", str(out)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 2, run.stderr  # done, but rows were left out
     assert "read 3, accepted 1, quarantined 2, partial 1, duplicate 1" in run.stdout
+    assert "2 rows failed and were left out" in run.stderr and "(first: row " in run.stderr
     quarantine = pd.read_csv(tmp_path / "out" / "t.quarantine.csv")
     assert list(quarantine.columns) == ["row", "respondent_id", "column", "value", "reason"]
     assert (tmp_path / "out" / "t.report.json").exists()

@@ -22,7 +22,8 @@ def ingest(
     ),
     instrument: Path = typer.Option(None, "--instrument", help="Instrument YAML."),
 ) -> None:
-    """Import responses; write the table, OUTPUT.quarantine.csv and OUTPUT.report.json."""
+    """Import responses; write the table, OUTPUT.quarantine.csv and OUTPUT.report.json.
+    Exit code 2 when rows failed and were left out (they are in the quarantine file)."""
     import json
 
     from survey.importers import ingest as run_ingest
@@ -43,6 +44,15 @@ def ingest(
         f"quarantined {r['quarantined']}, partial {r['partial']}, duplicate {r['duplicate']}"
     )
     typer.echo(f"wrote {written}, {quarantine} and {report}")
+    if r["quarantined"]:
+        first = result.quarantine.iloc[0]
+        typer.echo(
+            f"{path}: {r['quarantined']} rows failed and were left out; every failing cell is "
+            f"listed in {quarantine} (first: row {first['row']}, column {first['column']}, "
+            f"value {first['value']!r}: {first['reason']})",
+            err=True,
+        )
+        raise typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:
