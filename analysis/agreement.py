@@ -193,8 +193,8 @@ def _group_moments(
     group: pd.Series, value: pd.Series, threshold: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Size, mean and variance (ddof=1, NaN for one value) of every group with at least
-    ``threshold`` values, and the grand mean of those values; missing values and groups
-    are left out.
+    ``threshold`` values, and the grand mean of those values, means shifted by the first
+    value; missing values and groups are left out.
 
     Counted with bincount on the group codes: a pandas groupby per scale costs ~10x more
     on a million respondents (it re-derives the groups for each aggregation).
@@ -209,6 +209,8 @@ def _group_moments(
     codes = codes.astype(np.intp)  # once, not in every bincount
     if not ok.all():
         codes, x = codes[ok], x[ok]
+    if len(x):
+        x = x - x[0]  # shifted by a value: constant data give exact zeros, not rounding
     size = np.bincount(codes, minlength=n_groups)
     shown = size >= max(threshold, 1)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -111,6 +111,8 @@ def alpha(
     cov = data.cov().to_numpy()
     if np.isnan(cov).any():
         raise ValueError("some item pairs have no common answers; cannot compute alpha")
+    if not np.diag(cov).any():
+        raise ValueError(f"items {list(data.columns)} are all constant; alpha is undefined")
     raw, std, avg_r, g6 = _alpha_parts(cov)
     k, n = cov.shape[0], len(data)
     total = cov.sum()
@@ -306,7 +308,7 @@ def omega(
     if n_factors < 2 or n_factors >= k:
         raise ValueError(f"n_factors must be between 2 and {k - 1}")
     if np.isnan(corr).any():
-        constant = [c for c in data.columns if data[c].nunique() == 1] if raw else []
+        constant = [c for c in data.columns if data[c].std() == 0] if raw else []
         detail = f": item(s) {constant} are constant" if constant else ""
         raise ValueError(f"correlation matrix has missing values{detail}")
     pattern, phi = _oblimin(_minres(corr, n_factors))

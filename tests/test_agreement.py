@@ -72,7 +72,9 @@ def test_icc_degenerate_variance_gives_nan_not_zero_division():
     assert (res["icc1"], res["icc2"], res["f"], res["p"]) == (1.0, 1.0, np.inf, 0.0)
     flat = icc(split.assign(v=3.0), value="v", group="u").iloc[0]
     assert np.isnan([flat["icc1"], flat["icc2"], flat["f"], flat["p"]]).all()
-    single = icc(pd.DataFrame({"u": list("ab"), "v": [1.0, 2.0]}), value="v", group="u", threshold=1)
+    single = icc(
+        pd.DataFrame({"u": list("ab"), "v": [1.0, 2.0]}), value="v", group="u", threshold=1
+    )
     assert single["df_within"].iloc[0] == 0 and np.isnan(single["icc1"].iloc[0])
 
 
@@ -89,3 +91,8 @@ def test_rwg_refuses_dont_know_codes_and_counts_answers():
     null = 48 / 12
     ratio = np.mean([holes["x"].var(), holes["y"].var()]) / null
     assert res["rwg_j"] == pytest.approx(2 * (1 - ratio) / (2 * (1 - ratio) + ratio))
+
+
+def test_icc_of_constant_non_integer_values_is_nan_not_rounding_noise():
+    df = pd.DataFrame({"u": np.repeat(list("abcde"), 7), "v": 100 / 3})
+    assert np.isnan(icc(df, value="v", group="u")["icc1"].iloc[0])

@@ -144,3 +144,8 @@ def test_constant_item_leaves_raw_alpha_and_names_the_item_for_omega(items):
     assert np.isnan(item_statistics(data).set_index("item").loc["i0", "std_alpha_if_dropped"])
     with pytest.raises(ValueError, match=r"\['i2'\] are constant"):
         omega(data, n_factors=2)
+
+
+def test_alpha_of_constant_items_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"\['a', 'b'\] are all constant"):
+        alpha(pd.DataFrame({"a": [3.0] * 5, "b": [4.0] * 5}))
