@@ -105,6 +105,8 @@ def cluster_units(
                 "silhouette": silhouette_score(z, lab),
             }
         )
+    if not rows:
+        raise ValueError("no k splits the units into two or more clusters (identical profiles?)")
     selection = pd.DataFrame(rows)
     rank = selection["calinski_harabasz"].rank() + selection["silhouette"].rank()
     best = int(selection.loc[rank.idxmax(), "k"])

@@ -148,10 +148,12 @@ def run_analysis(
             }
         )
     matrix = matrix[~incomplete]
+    clusters, selection = pd.DataFrame(), pd.DataFrame()
     if len(matrix) >= 4:
-        clusters, selection = cluster_units(matrix, seed=seed)
-    else:
-        clusters, selection = pd.DataFrame(), pd.DataFrame()
+        try:
+            clusters, selection = cluster_units(matrix, seed=seed)
+        except ValueError as err:
+            notes.append({"table": "clusters", "subject": "all units", "note": str(err)})
     company = matrix.mean().to_frame("company").T if len(matrix) else matrix
     prototypes = (
         nearest_prototype(pd.concat([matrix, company]))

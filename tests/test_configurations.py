@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
@@ -120,3 +121,11 @@ def test_small_unit_never_appears(instrument):
     scores = score_scales(diag.responses, instrument)
     assert set(scores["business_unit"]) >= {small}  # respondent-level data keeps everyone
     assert perception_gaps(diag.responses, instrument)["suppressed"].sum() == 0
+
+
+def test_identical_units_cannot_be_clustered():
+    same = pd.DataFrame(
+        np.full((5, 5), 50.0), columns=list(DIMENSIONS), index=[f"u{i}" for i in range(5)]
+    )
+    with pytest.raises(ValueError, match="identical profiles"):
+        cluster_units(same, n_boot=5)
