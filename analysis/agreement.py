@@ -32,7 +32,8 @@ def rwg(
     Parameters
     ----------
     data : DataFrame
-        One row per respondent; item columns with codes 1..A (NaN = missing).
+        One row per respondent; item columns with codes 1..A (NaN = missing; "don't know"
+        codes must be set to NaN first, e.g. by :func:`survey.responses.answers`).
     items : sequence of str
         The J items of one scale (already reverse-keyed if needed).
     group : str
@@ -40,12 +41,13 @@ def rwg(
     n_options : int
         A, the number of response options; the uniform null variance is (A^2 - 1) / 12.
     threshold : int
-        Groups with fewer respondents are left out (anonymity).
+        Groups with fewer respondents who answered are left out (anonymity).
 
     Returns
     -------
     DataFrame
-        One row per group: ``group``, ``n``, ``rwg_j``, ``rwg_mean`` (mean single-item rwg),
+        One row per group: ``group``, ``n`` (respondents with at least one answer to the
+        items), ``rwg_j``, ``rwg_mean`` (mean single-item rwg),
         ``ad_j`` (mean absolute deviation from the item means, averaged over items).
 
     Notes
@@ -69,13 +71,19 @@ def rwg(
     if n_options < 2:
         raise ValueError("n_options must be at least 2")
     null_var = (n_options**2 - 1) / 12.0
+    values = data[list(items)].astype("float64")
+    outside = [c for c in items if ((values[c] < 1) | (values[c] > n_options)).any()]
+    if outside:
+        raise ValueError(
+            f"columns {outside} hold codes outside 1..{n_options} (don't-know codes?); "
+            "pass responses through survey.responses.answers() first"
+        )
     rows = []
-    for name, grp in data.groupby(group, sort=True):
-        values = grp[list(items)].astype("float64")
-        n = len(values)
+    for name, grp in values.groupby(data[group], sort=True):
+        n = int(grp.notna().any(axis=1).sum())
         if n < threshold:
             continue
-        var = values.var(ddof=1).to_numpy()
+        var = grp.var(ddof=1).to_numpy()
         mean_var = np.nanmean(var)
         ratio = mean_var / null_var
         j = len(items)
@@ -83,7 +91,7 @@ def rwg(
         # itself would turn positive again beyond the null, LeBreton & Senter 2008).
         rwg_j = 0.0 if ratio >= 1 else j * (1 - ratio) / (j * (1 - ratio) + ratio)
         single = np.clip(1 - var / null_var, 0, None)
-        ad = np.nanmean((values - values.mean()).abs().mean())
+        ad = np.nanmean((grp - grp.mean()).abs().mean())
         rows.append(
             {
                 "group": name,
@@ -124,6 +132,8 @@ def icc(
     DataFrame
         One row: ``icc1``, ``icc1_ci_low``, ``icc1_ci_high``, ``icc2``, ``f``, ``df_between``,
         ``df_within``, ``p``, ``k`` (adjusted mean group size), ``n_groups``, ``n``.
+        Figures the data leave undefined are NaN (one value per group; no variance at
+        all); with no variance within groups only, ICC(1) = ICC(2) = 1 and F is infinite.
 
     Notes
     -----
@@ -148,22 +158,25 @@ def icc(
     if g < 2:
         raise ValueError(f"icc needs at least 2 groups with {threshold} or more values")
     n = int(size.sum())
-    ssb = float((size * (mean - grand) ** 2).sum())
-    ssw = float(((size - 1) * np.nan_to_num(var)).sum())
+    ssb = np.float64((size * (mean - grand) ** 2).sum())
+    ssw = np.float64(((size - 1) * np.nan_to_num(var)).sum())
     df_b, df_w = g - 1, n - g
-    msb, msw = ssb / df_b, ssw / df_w
-    k = (n - (size**2).sum() / n) / df_b
-    icc1 = (msb - msw) / (msb + (k - 1) * msw)
-    icc2 = (msb - msw) / msb
-    f = msb / msw
-    alpha = 1 - ci
-    f_low = f / stats.f.ppf(1 - alpha / 2, df_b, df_w)
-    f_high = f * stats.f.ppf(1 - alpha / 2, df_w, df_b)
+    # One value per group (df_w = 0) or no variance at all: NaN, not ZeroDivisionError.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        msb, msw = ssb / df_b, ssw / np.float64(df_w)
+        k = (n - (size**2).sum() / n) / df_b
+        icc1 = (msb - msw) / (msb + (k - 1) * msw)
+        icc2 = (msb - msw) / msb
+        f = msb / msw
+        alpha = 1 - ci
+        f_low = f / stats.f.ppf(1 - alpha / 2, df_b, df_w)
+        f_high = f * stats.f.ppf(1 - alpha / 2, df_w, df_b)
+        ci_low, ci_high = (f_low - 1) / (f_low + k - 1), (f_high - 1) / (f_high + k - 1)
     return pd.DataFrame(
         {
             "icc1": [icc1],
-            "icc1_ci_low": [(f_low - 1) / (f_low + k - 1)],
-            "icc1_ci_high": [(f_high - 1) / (f_high + k - 1)],
+            "icc1_ci_low": [ci_low],
+            "icc1_ci_high": [ci_high],
             "icc2": [icc2],
             "f": [f],
             "df_between": [df_b],
@@ -180,8 +193,8 @@ def _group_moments(
     group: pd.Series, value: pd.Series, threshold: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Size, mean and variance (ddof=1, NaN for one value) of every group with at least
-    ``threshold`` values, and the grand mean of those values; missing values and groups
-    are left out.
+    ``threshold`` values, and the grand mean of those values, means shifted by the first
+    value; missing values and groups are left out.
 
     Counted with bincount on the group codes: a pandas groupby per scale costs ~10x more
     on a million respondents (it re-derives the groups for each aggregation).
@@ -196,6 +209,8 @@ def _group_moments(
     codes = codes.astype(np.intp)  # once, not in every bincount
     if not ok.all():
         codes, x = codes[ok], x[ok]
+    if len(x):
+        x = x - x[0]  # shifted by a value: constant data give exact zeros, not rounding
     size = np.bincount(codes, minlength=n_groups)
     shown = size >= max(threshold, 1)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -11,6 +11,7 @@ import pandas as pd
 import yaml
 from statsmodels.stats.proportion import proportion_confint
 
+from analysis.anonymity import DEFAULT_THRESHOLD, suppression_mask
 from survey.instrument import Instrument
 
 BENCHMARK_FILE = Path(str(resources.files("analysis") / "data" / "benchmarks.yaml"))
@@ -39,7 +40,11 @@ def _share(hits: np.ndarray, answered: np.ndarray, ci: float) -> tuple[int, floa
 
 
 def compare_benchmarks(
-    responses: pd.DataFrame, instrument: Instrument, *, ci: float = 0.95, threshold: int = 5
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    ci: float = 0.95,
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
     """Shares in this diagnostic next to the published figures.
 
@@ -48,7 +53,11 @@ def compare_benchmarks(
     DataFrame
         One row per benchmark: ``benchmark``, ``group`` (who answered), ``n``, ``share``,
         ``ci_low``, ``ci_high`` (Wilson), ``published``, ``difference`` (share - published),
-        ``source``, ``verified``. Rows with fewer than ``threshold`` answers get NaN figures.
+        ``source``, ``verified``. Rows with fewer than ``threshold`` answers get NaN
+        figures and n, and so do rows pooling a department that is hidden
+        (:func:`analysis.anonymity.suppression_mask`): the pooled row minus the other
+        department's shown figures (e.g. :func:`analysis.distributions.category_shares`)
+        would reveal it.
 
     Notes
     -----
@@ -71,10 +80,13 @@ def compare_benchmarks(
     pub = published()
     rows = []
 
+    department = responses["department"].to_numpy()
+
     def add(bid: str, group: str, hits: np.ndarray, answered: np.ndarray) -> None:
         n, share, low, high = _share(hits, answered, ci)
-        if n < threshold:
-            share = low = high = np.nan
+        per_department = pd.Series(department[answered]).value_counts()
+        if n < threshold or suppression_mask(per_department, threshold).any():
+            n, share, low, high = np.nan, np.nan, np.nan, np.nan
         rows.append(
             {
                 "benchmark": bid,
@@ -90,7 +102,7 @@ def compare_benchmarks(
             }
         )
 
-    marketing = (responses["department"] == "marketing").to_numpy()
+    marketing = department == "marketing"
     grade = responses["OUT_GRADE"].to_numpy(dtype="float64")
     add("grade_4_to_6_marketing", "marketing", grade >= 4, marketing & ~np.isnan(grade))
     first = responses[instrument.item_columns("OBS_MAIN")].to_numpy(dtype="float64")

@@ -11,6 +11,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhouette_score
 
+from analysis.anonymity import DEFAULT_THRESHOLD, suppression_mask
 from survey.prototypes import DIMENSIONS, load_prototypes
 
 STAGES = (  # Kotler, Rackham & Krishnaswamy (2006) bands on a 20-100 total
@@ -104,6 +105,8 @@ def cluster_units(
                 "silhouette": silhouette_score(z, lab),
             }
         )
+    if not rows:
+        raise ValueError("no k splits the units into two or more clusters (identical profiles?)")
     selection = pd.DataFrame(rows)
     rank = selection["calinski_harabasz"].rank() + selection["silhouette"].rank()
     best = int(selection.loc[rank.idxmax(), "k"])
@@ -182,7 +185,11 @@ def nearest_prototype(profiles: pd.DataFrame) -> pd.DataFrame:
 
 
 def relationship_stage(
-    scores: pd.DataFrame, *, by: str | None = "department", ci: float = 0.95
+    scores: pd.DataFrame,
+    *,
+    by: str | None = "department",
+    threshold: int = DEFAULT_THRESHOLD,
+    ci: float = 0.95,
 ) -> pd.DataFrame:
     """The relationship stage from the stage scale, per group and overall.
 
@@ -193,6 +200,10 @@ def relationship_stage(
         scale).
     by : str or None
         Grouping column (e.g. department); None for the overall row only.
+    threshold : int
+        Anonymity threshold: groups with fewer scored respondents are left out, and so are
+        groups that ``all`` minus the shown groups would reveal (see
+        :func:`analysis.anonymity.suppression_mask`).
     ci : float
         Confidence level of the mean.
 
@@ -221,9 +232,11 @@ def relationship_stage(
     stage = scores[scores["scale"] == "relationship_stage"].dropna(subset=["mean"])
     if stage.empty:
         raise ValueError("no relationship_stage scores")
-    groups = [("all", stage)]
+    groups = [("all", stage)] if len(stage) >= threshold else []
     if by is not None:
-        groups += [(str(g), part) for g, part in stage.groupby(by, sort=True)]
+        parts = dict(list(stage.groupby(by, sort=True, observed=True)))
+        hidden = suppression_mask(pd.Series({g: len(p) for g, p in parts.items()}), threshold)
+        groups += [(str(g), p) for g, p in parts.items() if not hidden[g]]
     rows = []
     for name, part in groups:
         total = part["mean"].to_numpy() * 20
@@ -243,7 +256,7 @@ def relationship_stage(
                 "stage": label,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["group", "n", "total", "ci_low", "ci_high", "stage"])
 
 
 def configuration_map(profiles: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:

@@ -213,7 +213,12 @@ def response_surface(
         raise ValueError(f"response surface needs at least {need} complete rows, got {len(frame)}")
     c = float(np.mean([frame[x].mean(), frame[y].mean()])) if center is None else center
     xc, yc = frame[x] - c, frame[y] - c
-    design = sm.add_constant(np.column_stack([xc, yc, xc**2, xc * yc, yc**2]))
+    design = sm.add_constant(np.column_stack([xc, yc, xc**2, xc * yc, yc**2]), has_constant="add")
+    if np.linalg.matrix_rank(design) < 6:
+        raise ValueError(
+            f"the polynomial terms of {x!r} and {y!r} are collinear (e.g. the two always "
+            "agree or one is constant); the response surface cannot be estimated"
+        )
     fit = sm.OLS(frame[outcome].to_numpy(), design).fit()
     contrasts = {
         "b1": [0, 1, 0, 0, 0, 0], "b2": [0, 0, 1, 0, 0, 0], "b3": [0, 0, 0, 1, 0, 0],

@@ -205,8 +205,7 @@ def perception_gaps(
     items = variables[variables["level"] == "item"]
     if scores is None:
         scores = score_scales(responses, instrument, min_answered=min_answered)
-    scale_codes = [s.code for s in instrument.scales]
-    scale_values = scores["index"].to_numpy().reshape(len(scale_codes), len(responses))
+    scale_values = _scale_matrix(scores, responses, [s.code for s in instrument.scales])
     # Value counts per department, one column at a time: no copy of the whole table.
     groups = _group_codes(responses[by])
     dk = instrument.dont_know.code
@@ -245,6 +244,25 @@ def perception_gaps(
     return out
 
 
+def _scale_matrix(scores: pd.DataFrame, responses: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    """Scale indices as scales x respondents, in the order of ``codes`` and ``responses``."""
+    missing = sorted(set(codes) - set(scores["scale"].unique()))
+    if missing:
+        raise ValueError(f"scores lack scale(s) {missing}; score every scale of the instrument")
+    ids = responses["respondent_id"].to_numpy()
+    k, n = len(codes), len(ids)
+    if len(scores) == k * n:  # score_scales' layout: one block per scale, responses' order
+        scale = scores["scale"].to_numpy().reshape(k, n)
+        rid = scores["respondent_id"].to_numpy().reshape(k, n)
+        if (scale == np.array(codes, dtype=object)[:, None]).all() and (rid == ids).all():
+            return scores["index"].to_numpy(dtype="float64").reshape(k, n)
+    wide = scores.pivot(index="scale", columns="respondent_id", values="index")
+    absent = pd.Index(ids).difference(wide.columns)
+    if len(absent):
+        raise ValueError(f"scores lack {len(absent)} respondent(s) of responses")
+    return wide.reindex(index=codes, columns=ids).to_numpy(dtype="float64")
+
+
 def mirror_gaps(
     responses: pd.DataFrame,
     instrument: Instrument,
@@ -269,7 +287,8 @@ def mirror_gaps(
         ``g_ci_low``, ``g_ci_high``, ``p_mwu``, ``p_adj`` (across all rows), ``gap_type``
         (orientation, competence, other) and ``interpretation``: orientation gaps can help
         (different orientations raise market performance), competence gaps hurt
-        (Homburg & Jensen 2007); ``suppressed`` for cells below the threshold.
+        (Homburg & Jensen 2007); ``suppressed`` for cells below the threshold (their
+        figures, counts included, are NaN).
 
     Notes
     -----
@@ -338,8 +357,7 @@ def mirror_gaps(
     out = pd.concat([out, pd.DataFrame(stats_)], axis=1)
     small = (out["n_self"] < threshold) | (out["n_other"] < threshold)
     out["suppressed"] = small
-    num = [c for c in stats_ if c not in ("n_self", "n_other")]
-    out.loc[small, num] = np.nan
+    out.loc[small, list(stats_)] = np.nan  # counts too, as perception_gaps
     out["p_adj"] = twosample.adjust_p(out["p_welch"].to_numpy(), padjust)
     out["interpretation"] = out["gap_type"].map(
         {

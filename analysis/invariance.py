@@ -74,9 +74,12 @@ def _prepare(data: pd.DataFrame, factors, group: str, min_group_size: int):
     sizes = complete[group].value_counts()
     kept = sizes[sizes >= min_group_size].index
     if len(kept) < 2:
+        # Sizes below the threshold are not shown: the message may be read by anyone.
+        shown = sizes[sizes >= min_group_size].to_dict()
         raise ValueError(
             f"column {group!r} has {len(kept)} group(s) with at least {min_group_size} "
-            f"complete rows ({sizes.to_dict()}); invariance needs two or more"
+            f"complete rows ({shown}; {len(sizes) - len(kept)} smaller group(s)); "
+            "invariance needs two or more"
         )
     return complete[complete[group].isin(kept)], [g for g in sizes.index if g not in kept]
 

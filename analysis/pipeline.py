@@ -58,6 +58,7 @@ class Results:
     scale_summary: pd.DataFrame
     shares: pd.DataFrame
     config_map: pd.DataFrame
+    notes: pd.DataFrame  # what a table leaves out and why: table, subject, note
     threshold: int
 
 
@@ -78,18 +79,31 @@ SHARE_ITEMS = (
 )
 
 
-def reliability_table(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """Alpha (and omega for scales of six items or more) of every scale."""
+RELIABILITY_COLUMNS = [
+    *("scale", "dimension", "alpha", "std_alpha", "g6", "avg_r", "ase", "ci_low", "ci_high"),
+    *("n", "n_items", "omega_total", "omega_h"),
+]
+
+
+def reliability_table(
+    responses: pd.DataFrame, instrument: Instrument, notes: list[dict] | None = None
+) -> pd.DataFrame:
+    """Alpha (and omega for scales of six items or more) of every scale; a figure the data
+    do not allow (e.g. a constant item) is NaN, with the reason appended to ``notes``."""
     rows = []
     for scale in instrument.scales:
         items = keyed_items(responses, instrument, scale.code)
-        res = alpha(items).iloc[0].to_dict()
-        res["omega_total"] = res["omega_h"] = float("nan")
-        if len(items.columns) >= 6:
-            om = omega(items.dropna(), n_factors=2).iloc[0]
-            res["omega_total"], res["omega_h"] = om["omega_total"], om["omega_h"]
-        rows.append({"scale": scale.code, "dimension": scale.dimension, **res})
-    return pd.DataFrame(rows)
+        row = {"scale": scale.code, "dimension": scale.dimension}
+        try:
+            row.update(alpha(items).iloc[0].to_dict())
+            if len(items.columns) >= 6:
+                om = omega(items.dropna(), n_factors=2).iloc[0]
+                row["omega_total"], row["omega_h"] = om["omega_total"], om["omega_h"]
+        except ValueError as err:
+            if notes is not None:
+                notes.append({"table": "reliability", "subject": scale.code, "note": str(err)})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
 
 
 def agreement_table(scores: pd.DataFrame, threshold: int) -> pd.DataFrame:
@@ -131,13 +145,28 @@ def run_analysis(
     valid = checked.valid
     if valid.empty:
         raise NoValidResponses(checked.quarantine)
+    notes: list[dict] = []
     scores = score_scales(valid, instrument)
     profiles = unit_profiles(valid, instrument, threshold=threshold, scores=scores)
     matrix = profile_matrix(profiles)
+    # A unit without a shown score on every dimension cannot be placed.
+    incomplete = matrix.isna().any(axis=1)
+    for unit, row in matrix[incomplete].iterrows():
+        missing = ", ".join(row.index[row.isna()])
+        notes.append(
+            {
+                "table": "clusters, prototypes",
+                "subject": str(unit),
+                "note": f"left out: no combined score shown on {missing}",
+            }
+        )
+    matrix = matrix[~incomplete]
+    clusters, selection = pd.DataFrame(), pd.DataFrame()
     if len(matrix) >= 4:
-        clusters, selection = cluster_units(matrix, seed=seed)
-    else:
-        clusters, selection = pd.DataFrame(), pd.DataFrame()
+        try:
+            clusters, selection = cluster_units(matrix, seed=seed)
+        except ValueError as err:
+            notes.append({"table": "clusters", "subject": "all units", "note": str(err)})
     company = matrix.mean().to_frame("company").T if len(matrix) else matrix
     prototypes = (
         nearest_prototype(pd.concat([matrix, company]))
@@ -146,11 +175,12 @@ def run_analysis(
     )
     config_map = configuration_map(matrix, prototypes) if len(matrix) >= 3 else pd.DataFrame()
     share_items = [c for c in SHARE_ITEMS if c in instrument.column_map]
+    reliability = reliability_table(valid, instrument, notes)
     return Results(
         responses=valid,
         quarantine=checked.quarantine,
         scores=scores,
-        reliability=reliability_table(valid, instrument),
+        reliability=reliability,
         gaps=perception_gaps(
             valid, instrument, padjust=padjust, threshold=threshold, scores=scores
         ),
@@ -160,11 +190,12 @@ def run_analysis(
         clusters=clusters,
         cluster_selection=selection,
         prototypes=prototypes,
-        stage=relationship_stage(scores),
+        stage=relationship_stage(scores, threshold=threshold),
         benchmarks=compare_benchmarks(valid, instrument, threshold=threshold),
         scale_summary=scale_summary(scores, threshold=threshold),
         shares=category_shares(valid, instrument, share_items, threshold=threshold),
         config_map=config_map,
+        notes=pd.DataFrame(notes, columns=["table", "subject", "note"]),
         threshold=threshold,
     )
 

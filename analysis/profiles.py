@@ -90,10 +90,10 @@ def unit_profiles(
     instrument : Instrument
         Its instrument.
     threshold : int
-        Anonymity threshold: a unit x department cell with fewer respondents is dropped,
-        and so are cells that could be recovered by subtraction (see
-        :func:`analysis.anonymity.suppression_mask`); a unit's combined row needs both of
-        its department cells shown.
+        Anonymity threshold, per dimension: a unit x department cell with fewer
+        respondents scored on the dimension is dropped, and so are cells that could be
+        recovered by subtraction (see :func:`analysis.anonymity.suppression_mask`); a
+        unit's combined row needs both of its department cells shown.
     scores : DataFrame, optional
         Output of :func:`analysis.scoring.score_scales`, to avoid scoring twice.
     ci : float
@@ -119,30 +119,30 @@ def unit_profiles(
     """
     scores = scores if scores is not None else score_scales(responses, instrument)
     dims = dimension_scores(scores)
-    counts = dims.groupby(["business_unit", "department"]).size()
-    hidden = pd.Series(False, index=counts.index)
-    for dept, per_dept in counts.groupby(level="department"):
-        mask = suppression_mask(per_dept.droplevel("department"), threshold)
-        hidden.loc[[(u, dept) for u in mask.index[mask]]] = True
-    shown_cells = hidden[~hidden].index
-    keep = dims.set_index(["business_unit", "department"]).index.isin(shown_cells)
-    dims = dims[keep]
-    complete_units = [
-        u
-        for u, cells in pd.Series(shown_cells.get_level_values(0)).value_counts().items()
-        if cells == 2
-    ]
-    both = dims[dims["business_unit"].isin(complete_units)]
+    keys, names = ["business_unit", "department"], sorted(DIMENSIONS)
+    # Suppression per dimension, on the respondents with a score on it; empty cells add
+    # nothing to a total, so they need no complement.
+    valid = dims.groupby(keys, sort=True, observed=True)[names].count()
+    shown = valid > 0
+    for dept, per_dept in valid.groupby(level="department", observed=True):
+        for dim in names:
+            counts = per_dept[dim].droplevel("department")
+            mask = suppression_mask(counts[counts > 0], threshold)
+            shown.loc[[(u, dept) for u in mask.index[mask]], dim] = False
+    # A unit's combined figure needs both department cells shown, else all - shown cell
+    # would reveal the hidden one.
+    whole = shown.groupby(level="business_unit", observed=True).sum() == 2
+    lookup = dims[keys].merge(shown, left_on=keys, right_index=True, how="left")
+    cell_values = dims[names].where(lookup[names].to_numpy(dtype=bool))
+    unit_ok = whole.reindex(dims["business_unit"]).to_numpy(dtype=bool)
+    dims = pd.concat([dims[keys], cell_values], axis=1)
+    both = pd.concat([dims[["business_unit"]], cell_values.where(unit_ok)], axis=1)
     # Aggregated per cell and per unit ("all"), then sorted and reshaped: the same figures
     # as grouping one long table (respondent x dimension, "all" rows appended) by unit,
     # department and dimension, without building it.
-    keys, names, funcs = (
-        ["business_unit", "department"],
-        sorted(DIMENSIONS),
-        ["mean", "std", "count"],
-    )
-    per_cell = dims.groupby(keys, sort=True)[names].agg(funcs)
-    per_unit = both.groupby("business_unit", sort=True)[names].agg(funcs)
+    funcs = ["mean", "std", "count"]
+    per_cell = dims.groupby(keys, sort=True, observed=True)[names].agg(funcs)
+    per_unit = both.groupby("business_unit", sort=True, observed=True)[names].agg(funcs)
     cells = pd.concat(
         [
             per_cell.index.to_frame(index=False),
@@ -160,7 +160,7 @@ def unit_profiles(
         half = stats.t.ppf(0.5 + ci / 2, out["n"] - 1) * out["sd"] / np.sqrt(out["n"])
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
-    return out
+    return out[out["n"] > 0].reset_index(drop=True)
 
 
 def profile_matrix(profiles: pd.DataFrame, department: str = "all") -> pd.DataFrame:

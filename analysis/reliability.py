@@ -39,11 +39,14 @@ def _prepare(
 
 
 def _alpha_parts(cov: np.ndarray) -> tuple[float, float, float, float]:
-    """Raw alpha, standardised alpha, average r and Guttman's lambda 6 from a covariance."""
+    """Raw alpha, standardised alpha, average r and Guttman's lambda 6 from a covariance;
+    the last three are NaN when an item is constant (it has no correlations)."""
     k = cov.shape[0]
     sd = np.sqrt(np.diag(cov))
-    corr = cov / np.outer(sd, sd)
     raw = (1 - np.trace(cov) / cov.sum()) * k / (k - 1)
+    if not (sd > 0).all():
+        return raw, np.nan, np.nan, np.nan
+    corr = cov / np.outer(sd, sd)
     std = (1 - k / corr.sum()) * k / (k - 1)
     avg_r = (corr.sum() - k) / (k * (k - 1))
     smc = 1 - 1 / np.diag(np.linalg.pinv(corr))
@@ -79,7 +82,8 @@ def alpha(
     -------
     DataFrame
         One row: ``alpha`` (raw), ``std_alpha``, ``g6`` (Guttman's lambda 6), ``avg_r``,
-        ``ase``, ``ci_low``, ``ci_high``, ``n`` (rows), ``n_items``.
+        ``ase``, ``ci_low``, ``ci_high``, ``n`` (rows), ``n_items``. With a constant item
+        there are no correlations: ``std_alpha``, ``g6`` and ``avg_r`` are NaN.
 
     Notes
     -----
@@ -107,6 +111,8 @@ def alpha(
     cov = data.cov().to_numpy()
     if np.isnan(cov).any():
         raise ValueError("some item pairs have no common answers; cannot compute alpha")
+    if not np.diag(cov).any():
+        raise ValueError(f"items {list(data.columns)} are all constant; alpha is undefined")
     raw, std, avg_r, g6 = _alpha_parts(cov)
     k, n = cov.shape[0], len(data)
     total = cov.sum()
@@ -163,7 +169,8 @@ def item_statistics(
         keep = [j for j in range(cov.shape[0]) if j != i]
         sub = cov[np.ix_(keep, keep)]
         cov_rest = cov[i, keep].sum()
-        r_drop = cov_rest / np.sqrt(cov[i, i] * sub.sum())
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN for a constant item
+            r_drop = cov_rest / np.sqrt(cov[i, i] * sub.sum())
         if len(keep) >= 2:
             raw, std, _, _ = _alpha_parts(sub)
         else:
@@ -290,18 +297,25 @@ def omega(
     if not isinstance(data, pd.DataFrame):
         raise TypeError("items_or_corr must be a DataFrame")
     square = data.shape[0] == data.shape[1] and np.allclose(data.to_numpy(), data.to_numpy().T)
-    if square and np.allclose(np.diag(data.to_numpy(dtype="float64")), 1.0):
-        corr = data.to_numpy(dtype="float64")
-        n = n_obs
-    else:
+    raw = not (square and np.allclose(np.diag(data.to_numpy(dtype="float64")), 1.0))
+    if raw:
         corr = data.astype("float64").corr().to_numpy()
         n = len(data)
+    else:
+        corr = data.to_numpy(dtype="float64")
+        n = n_obs
     k = corr.shape[0]
     if n_factors < 2 or n_factors >= k:
         raise ValueError(f"n_factors must be between 2 and {k - 1}")
     if np.isnan(corr).any():
-        raise ValueError("correlation matrix has missing values")
+        constant = [c for c in data.columns if data[c].std() == 0] if raw else []
+        detail = f": item(s) {constant} are constant" if constant else ""
+        raise ValueError(f"correlation matrix has missing values{detail}")
     pattern, phi = _oblimin(_minres(corr, n_factors))
+    # Reflect factors so each pattern column sums positive, as psych::fa does; otherwise a
+    # reflected factor turns phi negative and the general loadings vanish.
+    sign = np.where(pattern.sum(axis=0) < 0, -1.0, 1.0)
+    pattern, phi = pattern * sign, phi * np.outer(sign, sign)
     # Two factors: psych gives both the same general loading; more: a one-factor fit of Phi.
     two = n_factors == 2
     gamma = np.full(2, np.sqrt(max(phi[0, 1], 0.0))) if two else _minres(phi, 1)[:, 0]

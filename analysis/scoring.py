@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.anonymity import DEFAULT_THRESHOLD, suppression_mask
 from survey.instrument import Instrument
 
 SCORE_ID_COLUMNS = ("respondent_id", "department", "business_unit")
@@ -249,7 +250,11 @@ def cooperation_index(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def scale_summary(
-    scores: pd.DataFrame, *, by: str = "department", threshold: int = 5, ci: float = 0.95
+    scores: pd.DataFrame,
+    *,
+    by: str = "department",
+    threshold: int = DEFAULT_THRESHOLD,
+    ci: float = 0.95,
 ) -> pd.DataFrame:
     """Mean 0-100 index of every scale (and ``cooperation``) for everyone and per group.
 
@@ -257,7 +262,9 @@ def scale_summary(
     -------
     DataFrame
         ``scale``, ``group`` (``all`` or a group of ``by``), ``n``, ``mean``, ``sd``,
-        ``ci_low``, ``ci_high`` (t interval). Groups below ``threshold`` are left out.
+        ``ci_low``, ``ci_high`` (t interval). Groups below ``threshold`` are left out,
+        and so are groups that ``all`` minus the shown groups would reveal (see
+        :func:`analysis.anonymity.suppression_mask`).
 
     Examples
     --------
@@ -279,7 +286,10 @@ def scale_summary(
         .agg(n="count", mean="mean", sd="std")
         .reset_index()
     )
-    out = out[out["n"] >= threshold].reset_index(drop=True)
+    hidden = out["n"] < threshold
+    for _, part in out[out["group"] != "all"].groupby("scale", sort=False):
+        hidden[part.index] = suppression_mask(part.set_index("group")["n"], threshold).to_numpy()
+    out = out[~hidden].reset_index(drop=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = stats.t.ppf(0.5 + ci / 2, out["n"] - 1) * out["sd"] / np.sqrt(out["n"])
     out["ci_low"] = out["mean"] - half

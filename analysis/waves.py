@@ -113,7 +113,15 @@ def compare_waves(
     """
     long = _tidy(data, scales=scales, value=value, department=department, wave=wave, panel=panel)
     long = long.dropna(subset=["score"])
-    labels = sorted(long["wave"].dropna().unique())
+    found = long["wave"].dropna().unique().tolist()
+    try:
+        labels = sorted(found)
+    except TypeError:  # e.g. "pre" and 2: no order to infer
+        labels = sorted(found, key=str)
+        if waves is None:
+            raise ValueError(
+                f"wave labels {labels} mix types; pass waves=(before, after)"
+            ) from None
     if waves is None:
         if len(labels) != 2:
             raise ValueError(f"found waves {labels}; pass waves=(before, after) to choose two")

@@ -64,3 +64,35 @@ def test_rwg_by_hand():
     assert res.loc["a", "rwg_j"] == pytest.approx(2 * (1 - ratio) / (2 * (1 - ratio) + ratio))
     assert res.loc["b", "rwg_j"] == 0.0  # more spread than the uniform null: set to 0
     assert res.loc["a", "ad_j"] == pytest.approx(np.mean([0.48, 0.4]))
+
+
+def test_icc_degenerate_variance_gives_nan_not_zero_division():
+    split = pd.DataFrame({"u": list("aaaaabbbbb"), "v": [1.0] * 5 + [2.0] * 5})
+    res = icc(split, value="v", group="u").iloc[0]
+    assert (res["icc1"], res["icc2"], res["f"], res["p"]) == (1.0, 1.0, np.inf, 0.0)
+    flat = icc(split.assign(v=3.0), value="v", group="u").iloc[0]
+    assert np.isnan([flat["icc1"], flat["icc2"], flat["f"], flat["p"]]).all()
+    single = icc(
+        pd.DataFrame({"u": list("ab"), "v": [1.0, 2.0]}), value="v", group="u", threshold=1
+    )
+    assert single["df_within"].iloc[0] == 0 and np.isnan(single["icc1"].iloc[0])
+
+
+def test_rwg_refuses_dont_know_codes_and_counts_answers():
+    df = pd.DataFrame({"unit": ["a"] * 6, "x": [4, 4, 5, 5, 4, 4], "y": [3, 4, 4, 4, 5, 4]})
+    with pytest.raises(ValueError, match=r"\['x'\] hold codes outside 1..7"):
+        rwg(df.assign(x=[-9, 4, 5, 5, 4, 4]), ["x", "y"], group="unit", n_options=7)
+    # Six rows but only four answered anything: below the threshold of 5.
+    holes = df.astype({"x": float, "y": float})
+    holes.loc[[0, 1], ["x", "y"]] = np.nan
+    assert rwg(holes, ["x", "y"], group="unit", n_options=7).empty
+    res = rwg(holes, ["x", "y"], group="unit", n_options=7, threshold=4).iloc[0]
+    assert res["n"] == 4
+    null = 48 / 12
+    ratio = np.mean([holes["x"].var(), holes["y"].var()]) / null
+    assert res["rwg_j"] == pytest.approx(2 * (1 - ratio) / (2 * (1 - ratio) + ratio))
+
+
+def test_icc_of_constant_non_integer_values_is_nan_not_rounding_noise():
+    df = pd.DataFrame({"u": np.repeat(list("abcde"), 7), "v": 100 / 3})
+    assert np.isnan(icc(df, value="v", group="u")["icc1"].iloc[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
@@ -69,10 +70,24 @@ def test_stage_bands():
             "mean": [1.5, 1.8, 1.7, 4.5, 4.2, 4.4],
         }
     )
-    stage = relationship_stage(scores).set_index("group")
+    stage = relationship_stage(scores, threshold=3).set_index("group")
     assert stage.loc["marketing", "stage"] == "undefined"  # 20 x 1.67 = 33
     assert stage.loc["sales", "stage"] == "integrated"  # 20 x 4.37 = 87
     assert stage.loc["all", "total"] == pytest.approx(20 * scores["mean"].mean())
+
+
+def test_stage_hides_small_groups_and_their_complement():
+    scores = pd.DataFrame(
+        {
+            "scale": "relationship_stage",
+            "department": ["marketing"] * 8 + ["sales"] * 3,
+            "mean": [3.0, 3.5, 3.2, 2.8, 3.1, 3.3, 2.9, 3.0, 4.5, 4.2, 4.4],
+        }
+    )
+    # Sales (3) is below the threshold; showing marketing beside "all" would reveal it.
+    stage = relationship_stage(scores)
+    assert stage["group"].tolist() == ["all"] and stage["n"].tolist() == [11]
+    assert relationship_stage(scores.head(4)).empty
 
 
 @pytest.mark.parametrize(
@@ -97,9 +112,20 @@ def test_small_unit_never_appears(instrument):
     assert (diag.responses["business_unit"] == small).sum() == 6
     profiles = unit_profiles(diag.responses, instrument)
     assert small not in set(profiles["business_unit"])
-    # the suppressed unit cannot be recovered from the department totals either
-    hidden = set(diag.responses["business_unit"]) - set(profiles["business_unit"])
-    assert len(hidden) >= 2
+    # the suppressed unit cannot be recovered from the department totals either: on every
+    # dimension another cell of its department is hidden with it
+    units = set(diag.responses["business_unit"])
+    for (_, dept), part in profiles.groupby(["dimension", "department"]):
+        if dept != "all":
+            assert len(units - set(part["business_unit"])) >= 2
     scores = score_scales(diag.responses, instrument)
     assert set(scores["business_unit"]) >= {small}  # respondent-level data keeps everyone
     assert perception_gaps(diag.responses, instrument)["suppressed"].sum() == 0
+
+
+def test_identical_units_cannot_be_clustered():
+    same = pd.DataFrame(
+        np.full((5, 5), 50.0), columns=list(DIMENSIONS), index=[f"u{i}" for i in range(5)]
+    )
+    with pytest.raises(ValueError, match="identical profiles"):
+        cluster_units(same, n_boot=5)

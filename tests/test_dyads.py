@@ -87,3 +87,12 @@ def test_response_surface_errors():
         response_surface(d, "m", "s", "perf")
     with pytest.raises(KeyError, match="revenue"):
         response_surface(d, "m", "s", "revenue")
+
+
+def test_response_surface_refuses_a_rank_deficient_design():
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"m": rng.normal(4, 1, 60)})
+    d["s"] = d["m"]  # the two sides always agree: X = Y, no discrepancy to estimate from
+    d["perf"] = 2 + 0.3 * d["m"] + rng.normal(0, 0.5, 60)
+    with pytest.raises(ValueError, match="collinear"):
+        response_surface(d, "m", "s", "perf")

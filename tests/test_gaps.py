@@ -11,6 +11,7 @@ from scipy import stats
 
 from analysis import twosample
 from analysis.gaps import mirror_gaps, perception_gaps
+from analysis.scoring import score_scales
 from survey.responses import answers
 from survey.synthetic import generate
 
@@ -152,6 +153,32 @@ def test_small_groups_are_suppressed(instrument):
     gaps = perception_gaps(few, instrument)
     assert gaps["suppressed"].all() and gaps["mean_sales"].isna().all()
     assert gaps["p_adj"].isna().all()
+
+
+def test_mirror_hides_counts_of_suppressed_cells(instrument):
+    data = generate(units=3, per_department=10, seed=1).responses
+    few = pd.concat(
+        [data[data["department"] == "marketing"], data[data["department"] == "sales"].head(3)]
+    )
+    mirror = mirror_gaps(few, instrument)
+    hidden = mirror[mirror["suppressed"]]
+    assert len(hidden) and hidden[["n_self", "n_other", "self_mean"]].isna().all().all()
+
+
+def test_scores_are_matched_by_respondent_not_by_row_order(instrument, diagnostic):
+    data = diagnostic.responses
+    scores = score_scales(data, instrument)
+    expected = perception_gaps(data, instrument).set_index("code")["diff"]
+    shuffled = scores.sample(frac=1, random_state=0)
+    got = perception_gaps(data, instrument, scores=shuffled).set_index("code")["diff"]
+    pd.testing.assert_series_equal(got, expected)
+    with pytest.raises(ValueError, match="scores lack scale"):
+        perception_gaps(
+            data, instrument, scores=score_scales(data, instrument, scales=["lead_management"])
+        )
+    with pytest.raises(ValueError, match="lack 1 respondent"):
+        one = data["respondent_id"].iloc[0]
+        perception_gaps(data, instrument, scores=scores[scores["respondent_id"] != one])
 
 
 def test_bad_input(instrument, diagnostic):

@@ -122,6 +122,10 @@ def test_invariance_input_errors(hs):
         measurement_invariance(hs, HS_MODEL, group="classroom")
     with pytest.raises(ValueError, match="two or more"):
         measurement_invariance(hs.assign(one="a"), HS_MODEL, group="one")
+    tiny = hs.assign(split=np.where(hs.index < 3, "tiny", "rest"))
+    with pytest.raises(ValueError, match="two or more") as err:
+        measurement_invariance(tiny, HS_MODEL, group="split")
+    assert "tiny" not in str(err.value) and ": 3" not in str(err.value)  # no size below 5
     dk = hs.assign(x5=hs["x5"].where(hs.index != 3, -9))
     with pytest.raises(ValueError, match="don't-know"):
         measurement_invariance(dk, HS_MODEL, group="school")

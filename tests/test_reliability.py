@@ -119,3 +119,33 @@ def test_omega_on_raw_items_and_bad_input():
     assert 0.5 < res["omega_h"] < res["omega_total"] < 1 and res["n"] == 500
     with pytest.raises(ValueError, match="n_factors"):
         omega(data, n_factors=9)
+
+
+def test_omega_two_factors_reflects_factors_as_psych():
+    # minres + oblimin return one factor reflected here (Phi[0, 1] < 0); without psych's
+    # reflection omega_h was clipped to 0 (true value 0.48131).
+    first = np.array([0.76, 0.66, 0.59, 0.63, 0.51, 0.54])
+    corr, load = _higher_order(first, np.array([0.7, 0.7]))
+    res = omega(corr, n_factors=2).iloc[0]
+    vt = corr.to_numpy().sum()
+    h2 = (load**2).sum(axis=1)
+    assert res["omega_h"] == pytest.approx(load[:, 0].sum() ** 2 / vt, abs=1e-4)
+    assert res["omega_h"] == pytest.approx(0.48131, abs=1e-4)
+    assert res["omega_total"] == pytest.approx(1 - (1 - h2).sum() / vt, abs=1e-4)
+    assert res["omega_asymptotic"] == pytest.approx(res["omega_h"] / res["omega_total"])
+
+
+def test_constant_item_leaves_raw_alpha_and_names_the_item_for_omega(items):
+    data = items.assign(i2=4.0)
+    res = alpha(data).iloc[0]
+    cov = data.cov().to_numpy()
+    assert res["alpha"] == pytest.approx(5 / 4 * (1 - np.trace(cov) / cov.sum()))
+    assert np.isnan([res["std_alpha"], res["g6"], res["avg_r"]]).all()
+    assert np.isnan(item_statistics(data).set_index("item").loc["i0", "std_alpha_if_dropped"])
+    with pytest.raises(ValueError, match=r"\['i2'\] are constant"):
+        omega(data, n_factors=2)
+
+
+def test_alpha_of_constant_items_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"\['a', 'b'\] are all constant"):
+        alpha(pd.DataFrame({"a": [3.0] * 5, "b": [4.0] * 5}))

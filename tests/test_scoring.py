@@ -63,6 +63,18 @@ def test_scale_summary_and_cooperation(instrument, diagnostic):
         score_scales(diagnostic.responses, instrument, scales=["nope"])
 
 
+def test_scale_summary_hides_a_department_recoverable_from_all(instrument, diagnostic):
+    data = diagnostic.responses
+    keep = pd.concat(
+        [data[data["department"] == "marketing"], data[data["department"] == "sales"].head(3)]
+    )
+    summary = scale_summary(score_scales(keep, instrument))
+    # all - marketing would give the three sales respondents' mean: marketing is hidden too.
+    assert set(summary["group"]) == {"all"}
+    full = scale_summary(score_scales(data, instrument))
+    assert set(full["group"]) == {"all", "marketing", "sales"}
+
+
 def test_benchmarks_shares_and_wilson_intervals(instrument, diagnostic):
     from statsmodels.stats.proportion import proportion_confint
 
@@ -94,4 +106,4 @@ def test_suppressed_benchmark_rows(instrument):
     wide["respondent_id"] = ["a", "b", "c"]
     wide["department"] = "marketing"
     row = compare_benchmarks(wide, instrument).set_index("benchmark").loc["grade_4_to_6_marketing"]
-    assert row["n"] == 3 and np.isnan(row["share"])
+    assert np.isnan(row["n"]) and np.isnan(row["share"])  # n below the threshold is hidden too

@@ -111,3 +111,18 @@ def test_scored_synthetic_waves_from_scoring_output():
     assert set(out["department"]) == {"marketing", "sales"}
     assert not out["suppressed"].any()
     assert out["p_adj"].between(0, 1).all()
+
+
+def test_mixed_wave_labels_need_an_explicit_order():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "department": np.repeat(["marketing", "sales"], 20),
+            "wave": (["pre"] * 10 + [2] * 10) * 2,
+            "trust": rng.normal(3, 1, 40),
+        }
+    )
+    with pytest.raises(ValueError, match="mix types"):
+        compare_waves(df, scales=["trust"])
+    out = compare_waves(df, scales=["trust"], waves=("pre", 2))
+    assert out["n_before"].tolist() == [10, 10]
