@@ -67,10 +67,18 @@ def test_cross_column_rules(instrument, wide):
 
 
 def test_a_table_that_cannot_be_judged_raises(instrument, wide):
+    with pytest.raises(ValueError, match="lacks metadata column"):
+        validate_responses(wide.drop(columns="department"), instrument)
+
+
+def test_text_in_a_number_column_quarantines_its_row(instrument, wide):
     wide["LEA_QUALITY"] = wide["LEA_QUALITY"].astype(object)
     wide.loc[0, "LEA_QUALITY"] = "very good"
-    with pytest.raises(ValueError):
-        validate_responses(wide, instrument)
+    result = validate_responses(wide, instrument)
+    assert result.quarantine[["row", "column", "value", "reason"]].to_numpy().tolist() == [
+        [0, "LEA_QUALITY", "very good", "not a number"]
+    ]
+    assert len(result.valid) == len(wide) - 1
 
 
 def test_messy_scenario_stays_valid_but_partial(instrument):
