@@ -251,16 +251,33 @@ def _scale_matrix(scores: pd.DataFrame, responses: pd.DataFrame, codes: list[str
         raise ValueError(f"scores lack scale(s) {missing}; score every scale of the instrument")
     ids = responses["respondent_id"].to_numpy()
     k, n = len(codes), len(ids)
-    if len(scores) == k * n:  # score_scales' layout: one block per scale, responses' order
-        scale = scores["scale"].to_numpy().reshape(k, n)
-        rid = scores["respondent_id"].to_numpy().reshape(k, n)
-        if (scale == np.array(codes, dtype=object)[:, None]).all() and (rid == ids).all():
-            return scores["index"].to_numpy(dtype="float64").reshape(k, n)
+    if (
+        len(scores) == k * n
+        and _in_layout(scores["scale"], codes, n)
+        and _in_layout(scores["respondent_id"], ids, k, blocks=False)
+    ):  # score_scales' layout: one block per scale, each in responses' order
+        return scores["index"].to_numpy(dtype="float64").reshape(k, n)
     wide = scores.pivot(index="scale", columns="respondent_id", values="index")
     absent = pd.Index(ids).difference(wide.columns)
     if len(absent):
         raise ValueError(f"scores lack {len(absent)} respondent(s) of responses")
     return wide.reindex(index=codes, columns=ids).to_numpy(dtype="float64")
+
+
+def _in_layout(column: pd.Series, labels, size: int, *, blocks: bool = True) -> bool:
+    """Whether ``column`` is ``labels`` repeated block by block (each ``size`` long) or, with
+    ``blocks=False``, ``labels`` over and over (``size`` times). On category codes where it
+    can: comparing 13 million strings one by one takes seconds."""
+    labels = np.asarray(labels, dtype=object)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        expected = column.cat.categories.get_indexer(labels)
+        if (expected < 0).any():
+            return False
+        values = column.cat.codes.to_numpy()
+    else:
+        expected, values = labels, column.to_numpy()
+    grid = values.reshape(len(labels), size) if blocks else values.reshape(size, len(labels))
+    return bool((grid == (expected[:, None] if blocks else expected[None, :])).all())
 
 
 def mirror_gaps(
