@@ -199,6 +199,8 @@ def perception_gaps(
     groups = set(responses[by].dropna().unique())
     if not groups <= set(DEPARTMENTS):
         raise ValueError(f"column {by!r} must hold {DEPARTMENTS}, found {sorted(groups)}")
+    if responses[by].isna().any():
+        raise ValueError(f"column {by!r} has missing values; validate the responses first")
     if threshold < 1:
         raise ValueError("threshold must be at least 1")
     variables = _variables(instrument)
