@@ -211,3 +211,11 @@ def test_medians_from_counts_match_numpy():
     res = twosample.mann_whitney(a, b)
     assert res["median_a"] == pytest.approx(np.nanmedian(a, axis=0))
     assert res["median_b"] == pytest.approx(np.median(b, axis=0))
+
+
+def test_missing_department_values_are_a_clear_error(instrument, diagnostic):
+    data = diagnostic.copy()
+    data["department"] = data["department"].astype(object)
+    data.loc[data.index[0], "department"] = None
+    with pytest.raises(ValueError, match="'department' has missing values"):
+        perception_gaps(data, instrument)
