@@ -214,7 +214,7 @@ def test_medians_from_counts_match_numpy():
 
 
 def test_missing_department_values_are_a_clear_error(instrument, diagnostic):
-    data = diagnostic.copy()
+    data = diagnostic.responses.copy()
     data["department"] = data["department"].astype(object)
     data.loc[data.index[0], "department"] = None
     with pytest.raises(ValueError, match="'department' has missing values"):
