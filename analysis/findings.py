@@ -78,9 +78,7 @@ def _units(instrument: Instrument, code: str, lang: str) -> dict[str, str]:
         kind = "percent" if rtype.kind == "percent" else "points"
         codes = [o.code for o in rtype.options] or [rtype.min, rtype.max]
         low, high = min(codes), max(codes)
-    return {
-        key: text[lang].format(low=low, high=high) for key, text in units[kind].items()
-    }
+    return {key: text[lang].format(low=low, high=high) for key, text in units[kind].items()}
 
 
 def _option(instrument: Instrument, code: str, value: float, lang: str) -> str:
