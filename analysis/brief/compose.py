@@ -420,7 +420,11 @@ def compose_brief(
         "key_findings": [shown(f) for f in key],
         "gap_findings": [shown(f) for f in gaps],
         "not_compared": t["not_compared"].format(threshold=results.threshold) if hidden else "",
-        "no_recommendation": t["no_recommendation_hidden" if hidden else "no_recommendation"],
+        "no_recommendation": t[
+            "no_recommendation_hidden"
+            if hidden
+            else ("no_recommendation" if findings else "no_recommendation_none")
+        ],
         "legends": {
             "key": legend(key),
             "gaps": legend(gaps, also=charted),
