@@ -3,6 +3,8 @@ the overall grade."""
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -68,8 +70,17 @@ def plot_category_shares(
     ax.set_ylabel(label("share", lang))
     ax.yaxis.set_major_formatter(lambda v, _: fmt_percent(v, lang))
     ax.set_xlabel(xlabel or "")
-    ax.set_title(title or column)
-    ax.legend(frameon=False)
+    # legend in one row between title and bars: it covers no bar
+    ax.set_title(textwrap.fill(title or column, 34), pad=16)
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=len(groups),
+        frameon=False,
+        borderaxespad=0.1,
+        handlelength=1.0,
+        columnspacing=1.0,
+    )
     return ax
 
 

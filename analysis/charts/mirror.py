@@ -75,6 +75,7 @@ def plot_mirror(
         xticklabels=names,
         yticklabels=names,
     )
+    ax.tick_params(axis="y", labelrotation=0)  # horizontal names beside the rows
     ax.set_xlabel(label("target", lang))
     ax.set_ylabel(label("rated_by", lang))
     ax.set_title(title or construct)
