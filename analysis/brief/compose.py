@@ -139,7 +139,7 @@ def _figures(
             labels=names,
             lang=lang,
             top=10,
-            ax=_axes((FULL[0], min(0.17 * rows + 1.0, FULL[1]))),
+            ax=_axes((FULL[0], min(0.15 * rows + 0.95, FULL[1]))),
         )
         alt = "; ".join(
             f"{names[r.code]}: {fmt_number(r.mean_marketing, lang, 0)} / "
@@ -392,15 +392,17 @@ def compose_brief(
             key.append(f)
         if len(key) == 3:
             break
-    gaps = [f for f in findings if f.kind in ("gap", "mirror", "orientation")][:6]
+    gaps = [f for f in findings if f.kind in ("gap", "mirror", "orientation")][:5]
     figures, charted = _figures(results, instrument, lang, out, invariance)
     hidden = departments_hidden(results, instrument)
 
     def shown(f: Finding) -> str:
-        """A finding as listed on pages 1 and 2: it says when it triggers no rule."""
+        """A finding as listed on pages 1 and 2: it says when it triggers no rule (before
+        its † mark, which stays last)."""
         if f.id in triggered_ids():
             return say(f)
-        return f"{say(f)} ({t['no_trigger']})"
+        text = f"{f.text[lang]} ({t['no_trigger']})"
+        return f"{text} †" if comparability.flagged_scale(f, invariance, instrument) else text
 
     return {
         "lang": lang,

@@ -62,7 +62,7 @@ def plot_gaps(
     ['a *', 'b']
     """
     rows = gap_rows(gaps, top=top, alpha=alpha)
-    ax = new_axes(ax, (FULL_WIDTH, 0.17 * len(rows) + 1.0))
+    ax = new_axes(ax, (FULL_WIDTH, 0.15 * len(rows) + 0.95))
     y = np.arange(len(rows))
     for i, r in rows.iterrows():
         ax.plot(
