@@ -29,6 +29,10 @@ GAP_IDS = {  # perception-gap rows with a finding of their own
     "LEA_FOLLOWUP_RATE": "follow_up_disagreement",
     "LEA_FOLLOWUP_TIME": "follow_up_disagreement",
 }
+LEAD_GAPS = {  # rows behind the lead_quality_gap finding -> the sentence naming what they measure
+    "LEA_QUALITY": "lead_quality_gap",
+    "lead_management": "lead_management_gap",
+}
 LOW_SCALES = {  # scale -> finding id when its overall index is low
     "structural_linkages": "structural_linkages_low",
     "shared_goals": "shared_goals_low",
@@ -63,6 +67,20 @@ def _label(instrument: Instrument, code: str, lang: str) -> str:
     return instrument.render(item.text, lang, "marketing").rstrip("?.")
 
 
+def _units(instrument: Instrument, code: str, lang: str) -> dict[str, str]:
+    """What a number of row ``code`` is: a suffix for values and for differences, and the
+    range of its scale (``units`` in ``findings.yaml``)."""
+    units = finding_rules()["units"]
+    if code in instrument.scale_map:
+        kind, low, high = "index", 0, 100
+    else:
+        rtype = instrument.response_type(code)
+        kind = "percent" if rtype.kind == "percent" else "points"
+        codes = [o.code for o in rtype.options] or [rtype.min, rtype.max]
+        low, high = min(codes), max(codes)
+    return {key: text[lang].format(low=low, high=high) for key, text in units[kind].items()}
+
+
 def _option(instrument: Instrument, code: str, value: float, lang: str) -> str:
     return next((o.label[lang] for o in instrument.options(code) if o.code == value), "–")
 
@@ -88,6 +106,8 @@ def gap_findings(gaps: pd.DataFrame, instrument: Instrument) -> list[Finding]:
         n = {"n_marketing": int(row["n_marketing"]), "n_sales": int(row["n_sales"])}
         evidence = f"perception_gaps[{code}]"
         strength = float(abs(row["effect"]))
+        if row["test"] == "ordinal" and row["mode_marketing"] == row["mode_sales"]:
+            continue  # both sides mostly give the same answer: nothing to report
         if code == "INF_MEET_FREQ":
 
             def modes(lang: str, row: pd.Series = row, n: dict = n) -> dict:
@@ -136,20 +156,22 @@ def gap_findings(gaps: pd.DataFrame, instrument: Instrument) -> list[Finding]:
 
         def numbers(lang: str, row: pd.Series = row, n: dict = n, code: str = code) -> dict:
             digits = 0 if row["level"] == "scale" else 1
+            unit = _units(instrument, code, lang)
             return {
                 "label": _label(instrument, code, lang),
-                "mean_marketing": fmt_number(row["mean_marketing"], lang, digits),
-                "mean_sales": fmt_number(row["mean_sales"], lang, digits),
-                "diff": fmt_number(row["diff"], lang, digits),
+                "mean_marketing": fmt_number(row["mean_marketing"], lang, digits) + unit["value"],
+                "mean_sales": fmt_number(row["mean_sales"], lang, digits) + unit["value"],
+                "scale": unit["range"],
+                "diff": fmt_number(row["diff"], lang, digits) + unit["diff"],
                 "ci": fmt_ci(row["ci_low"], row["ci_high"], lang, digits),
                 "g": fmt_number(row["effect"], lang, 2),
                 **n,
             }
 
-        if code in ("LEA_QUALITY", "lead_management") and row["diff"] > 0:
+        if code in LEAD_GAPS and row["diff"] > 0:
             out.append(
                 Finding(
-                    "lead_quality_gap", "gap", strength, _say("lead_quality_gap", numbers), evidence
+                    "lead_quality_gap", "gap", strength, _say(LEAD_GAPS[code], numbers), evidence
                 )
             )
             continue
@@ -185,6 +207,7 @@ def mirror_findings(mirror: pd.DataFrame, instrument: Instrument) -> list[Findin
                     "construct": names[lang],
                     "self_mean": fmt_number(row["self_mean"], lang),
                     "other_mean": fmt_number(row["other_mean"], lang),
+                    "scale": _units(instrument, row["self_item"], lang)["range"],
                     "g": fmt_number(row["hedges_g"], lang, 2),
                 }
 

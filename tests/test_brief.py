@@ -43,13 +43,13 @@ def test_brief_shows_the_planted_findings(tmp_path, instrument, default_results,
         "de": [
             "Das Marketing sagt, die Bereiche treffen sich wöchentlich; der Vertrieb sagt "
             "quartalsweise",
-            "Der Vertrieb bewertet die Qualität der Leads schlechter",
+            "Der Vertrieb bewertet das Lead-Management schlechter",
             "Was zu tun ist",
             "Eine gemeinsame Lead-Definition",
         ],
         "en": [
             "Marketing says the departments meet weekly; sales says quarterly",
-            "Sales rates lead quality lower than marketing does",
+            "Sales rates lead management lower than marketing does",
             "What to do",
             "Agree a shared lead definition",
         ],

@@ -81,7 +81,7 @@ def test_mirror_heatmap_annotates_the_four_cells(shares, instrument):
     mirror = mirror_gaps(data, instrument)
     ax = charts.plot_mirror(mirror, construct="market_knowledge", lang="de")
     part = mirror[mirror["construct"] == "market_knowledge"].set_index("target")
-    texts = [float(t.get_text()) for t in ax.texts]
+    texts = [float(t.get_text().replace(",", ".")) for t in ax.texts]
     assert texts[0] == pytest.approx(part.loc["marketing", "self_mean"], abs=0.05)
     assert texts[3] == pytest.approx(part.loc["sales", "self_mean"], abs=0.05)
     assert ax.get_ylabel() == "Bewertet von"
@@ -170,3 +170,58 @@ def test_wave_heatmap_draws_on_the_given_ax():
     assert rose[2] > rose[0] and fell[0] > fell[2]  # blue when up, red when down
     with pytest.raises(ValueError, match="needs column"):
         charts.plot_wave_changes(_changes().drop(columns="p_adj"), ax=ax)
+
+
+def test_mirror_annotations_follow_the_language(shares, instrument):
+    data, _ = shares
+    mirror = mirror_gaps(data, instrument)
+    de = [
+        t.get_text()
+        for t in charts.plot_mirror(mirror, construct="market_knowledge", lang="de").texts
+    ]
+    en = [
+        t.get_text()
+        for t in charts.plot_mirror(mirror, construct="market_knowledge", lang="en").texts
+    ]
+    assert all("," in t and "." not in t for t in de)
+    assert [t.replace(",", ".") for t in de] == en
+
+
+def test_gap_chart_title_inside_the_figure_and_legend_outside_the_axes(shares, instrument):
+    data, _ = shares
+    gaps = perception_gaps(data, instrument)
+    names = {s.code: s.label["de"] for s in instrument.scales}
+    ax = charts.plot_gaps(gaps[gaps["level"] == "scale"], labels=names, lang="de", top=10)
+    fig = ax.figure
+    fig.tight_layout()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    figbox = fig.bbox
+    title = ax.title.get_window_extent(renderer) if ax.title.get_text() else None
+    left = ax._left_title.get_window_extent(renderer)
+    for box in [b for b in (title, left) if b is not None and b.width > 0]:
+        assert box.x0 >= figbox.x0 - 1 and box.x1 <= figbox.x1 + 1
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert not legend.overlaps(ax.get_window_extent(renderer))
+
+
+def test_chart_text_prints_at_seven_points_or_more(shares, instrument):
+    from analysis.charts.theme import FULL_WIDTH, MIN_FONT_PT
+
+    data, table = shares
+    gaps = perception_gaps(data, instrument)
+    drawn = [
+        charts.plot_gaps(gaps[gaps["level"] == "scale"]),
+        charts.plot_mirror(mirror_gaps(data, instrument), construct="market_knowledge"),
+        charts.plot_category_shares(table, column="INF_MEET_FREQ"),
+        charts.plot_grades(table),
+    ]
+    for ax in drawn:
+        fig = ax.figure
+        assert fig.get_figwidth() <= FULL_WIDTH  # printed at (at most) its own size
+        sizes = [
+            t.get_fontsize()
+            for t in fig.findobj(lambda a: hasattr(a, "get_fontsize"))
+            if getattr(t, "get_text", lambda: "")()
+        ]
+        assert sizes and min(sizes) >= MIN_FONT_PT

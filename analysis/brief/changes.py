@@ -21,7 +21,9 @@ from survey.schema import validate_responses
 
 WAVES = ("previous", "current")
 COOPERATION = "cooperation"
-MAX_SHOWN = 4  # change findings written out; the chart marks every one
+MAX_SHOWN = (
+    2  # change findings written out (the brief stays within 4 pages); the chart marks every one
+)
 
 
 def _tidy(scores: pd.DataFrame, wave: str) -> pd.DataFrame:

@@ -32,6 +32,11 @@ from survey.quality import quality_flags
 
 MAX_RECOMMENDATIONS = 5
 MIRROR_FIGURES = ("market_knowledge", "product_knowledge")
+OMEGA_MIN_ITEMS = 6  # analysis.pipeline.reliability_table computes omega from six items on
+KEY_HEADINGS = {0: "none", 1: "one", 2: "two", 3: "three"}
+# Figure sizes in inches: drawn at the size they print, so chart text keeps its point size.
+FULL = (charts.theme.FULL_WIDTH, 2.9)
+HALF = (charts.theme.HALF_WIDTH, 1.75)
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class Recommendation:
     title: dict[str, str]
     action: dict[str, str]
     rationale: dict[str, str]
-    sources: list[str]
+    sources: list[dict[str, str]]  # each cited in German and English
     because: Finding
 
 
@@ -83,6 +88,32 @@ def recommend(findings: list[Finding]) -> list[Recommendation]:
     return fired[:MAX_RECOMMENDATIONS]
 
 
+def _axes(size: tuple[float, float]) -> object:
+    """A new Axes of ``size`` inches in the charts' theme."""
+    import matplotlib.pyplot as plt
+
+    charts.theme.apply_theme()
+    return plt.subplots(figsize=size)[1]
+
+
+def departments_hidden(results: Results, instrument: Instrument) -> bool:
+    """True when a department has fewer responses than the anonymity threshold: then
+    nothing compares the departments."""
+    counts = results.responses["department"].value_counts()
+    return any(counts.get(d, 0) < results.threshold for d in instrument.departments)
+
+
+def masked(n: int, threshold: int) -> int | str:
+    """A count as printed: ``<threshold`` when it is below the threshold (and not 0).
+
+    Examples
+    --------
+    >>> masked(4, 5), masked(0, 5), masked(12, 5)
+    ('<5', 0, 12)
+    """
+    return f"<{threshold}" if 0 < n < threshold else n
+
+
 def _figure(ax: object, stem: Path, alt: str, caption: str, size: str = "full") -> dict:
     paths = charts.save_chart(ax, stem, alt=alt)
     return {"src": data_uri(paths["png"]), "alt": alt, "caption": caption, "size": size}
@@ -102,7 +133,14 @@ def _figures(
         ranked = charts.dumbbell.gap_rows(scales, top=10)["code"]
         flagged = tuple(c for c in comparability.not_comparable(invariance) if c in set(ranked))
         names.update({c: f"{names[c]} †" for c in flagged})
-        ax = charts.plot_gaps(scales, labels=names, lang=lang, top=10)
+        rows = len(charts.dumbbell.gap_rows(scales, top=10))
+        ax = charts.plot_gaps(
+            scales,
+            labels=names,
+            lang=lang,
+            top=10,
+            ax=_axes((FULL[0], min(0.15 * rows + 0.95, FULL[1]))),
+        )
         alt = "; ".join(
             f"{names[r.code]}: {fmt_number(r.mean_marketing, lang, 0)} / "
             f"{fmt_number(r.mean_sales, lang, 0)}"
@@ -115,9 +153,12 @@ def _figures(
         ]
         if len(part) == 2:
             name = finding_rules()["constructs"][construct][lang]
-            ax = charts.plot_mirror(part, construct=construct, title=name, lang=lang)
+            ax = charts.plot_mirror(
+                part, construct=construct, title=name, lang=lang, ax=_axes(HALF)
+            )
             alt = "; ".join(
-                f"{r.target}: {fmt_number(r.self_mean, lang)} / {fmt_number(r.other_mean, lang)}"
+                f"{t['departments'][r.target]}: {fmt_number(r.self_mean, lang)} / "
+                f"{fmt_number(r.other_mean, lang)}"
                 for r in part.itertuples()
             )
             figs.append(
@@ -136,11 +177,16 @@ def _figures(
         part = results.shares[results.shares["column"] == column]
         if part["group"].nunique() == 2:
             ax = charts.plot_category_shares(
-                part, column=column, lang=lang, title=charts.theme.label(title, lang)
+                part,
+                column=column,
+                lang=lang,
+                title=charts.theme.label(title, lang),
+                ax=_axes((HALF[0], HALF[1] + 0.45)),
             )
             modes = part.loc[part.groupby("group")["share"].idxmax()]
             alt = "; ".join(
-                f"{r.group}: {getattr(r, f'label_{lang}')} ({fmt_percent(r.share, lang)})"
+                f"{t['departments'][r.group]}: {getattr(r, f'label_{lang}')} "
+                f"({fmt_percent(r.share, lang)})"
                 for r in modes.itertuples()
             )
             figs.append(_figure(ax, out / f"{column.lower()}_{lang}", alt, t[key], "half"))
@@ -190,7 +236,7 @@ def _grade(results: Results, lang: str, out: Path) -> tuple[dict | None, str]:
     caption = t["grade_caption"].format(
         marketing=fmt_percent(low.get("marketing"), lang), sales=fmt_percent(low.get("sales"), lang)
     )
-    ax = charts.plot_grades(part, lang=lang)
+    ax = charts.plot_grades(part, lang=lang, ax=_axes((6.0, 2.6)))
     return _figure(ax, out / f"grades_{lang}", caption, caption), caption
 
 
@@ -199,19 +245,28 @@ def _method(
 ) -> dict:
     t = texts_for(lang)
     resp = results.responses
+    threshold = results.threshold
     rows = []
     for dept in instrument.departments:
         part = resp[resp["department"] == dept]
         n_inv = invited.get(dept)
+        n, complete = len(part), int((part["status"] == "complete").sum())
+        small = 0 < n < threshold
         rows.append(
             {
                 "department": t["departments"][dept],
-                "n": len(part),
-                "complete": int((part["status"] == "complete").sum()),
+                "n": masked(n, threshold),
+                "complete": masked(complete, threshold),
                 "invited": n_inv if n_inv else "–",
-                "rate": fmt_percent(len(part) / n_inv, lang) if n_inv else "–",
+                # the rate and the invited count would give a masked count away
+                "rate": (f"<{threshold}" if small else fmt_percent(n / n_inv, lang))
+                if n_inv
+                else "–",
             }
         )
+    # the total n of a scale, less the other department's count, would give a masked one
+    # away: no totals then
+    any_masked = any(isinstance(r["n"], str) for r in rows)
     cells = comparability.table_cells(invariance, lang)
     untested = {"level": "–", "delta_cfi": "–", "delta_rmsea": "–", "comparable": True}
     reliability = [
@@ -220,7 +275,7 @@ def _method(
             "n_items": int(r.n_items),
             "alpha": fmt_number(r.alpha, lang, 2),
             "omega": fmt_number(r.omega_total, lang, 2),
-            "n": int(r.n),
+            "n": "–" if any_masked else int(r.n),
             **cells.get(r.scale, untested),
         }
         for r in results.reliability.itertuples()
@@ -250,6 +305,9 @@ def _method(
         "comparability": comparability.method_note(lang),
         "suppressed": suppressed,
         "threshold_note": t["threshold_note"].format(threshold=results.threshold),
+        "omega_note": t["omega_note"].format(k=OMEGA_MIN_ITEMS)
+        if results.reliability["omega_total"].isna().any()
+        else "",
         "data_quality": quality,
         "limitations": limits,
     }
@@ -334,15 +392,18 @@ def compose_brief(
             key.append(f)
         if len(key) == 3:
             break
-    gaps = [f for f in findings if f.kind in ("gap", "mirror", "orientation")][:6]
+    gaps = [f for f in findings if f.kind in ("gap", "mirror", "orientation")][:5]
     figures, charted = _figures(results, instrument, lang, out, invariance)
-    shown = {f.text[lang] for f in key + gaps}
-    loose = [
-        f
-        for f in findings
-        if f.id not in triggered_ids() and f.text[lang] in shown and f.id != "perception_gap"
-    ]
-    untriggered = [f"{say(f)} ({t['no_trigger']})" for f in loose]
+    hidden = departments_hidden(results, instrument)
+
+    def shown(f: Finding) -> str:
+        """A finding as listed on pages 1 and 2: it says when it triggers no rule (before
+        its † mark, which stays last)."""
+        if f.id in triggered_ids():
+            return say(f)
+        text = f"{f.text[lang]} ({t['no_trigger']})"
+        return f"{text} †" if comparability.flagged_scale(f, invariance, instrument) else text
+
     return {
         "lang": lang,
         "t": t,
@@ -357,12 +418,19 @@ def compose_brief(
             "grade_figure": grade_figure,
             "grade_caption": grade_caption,
         },
-        "key_findings": [say(f) for f in key],
-        "gap_findings": [say(f) for f in gaps],
+        "key_heading": t["key_findings"][KEY_HEADINGS[len(key)]],
+        "key_findings": [shown(f) for f in key],
+        "gap_findings": [shown(f) for f in gaps],
+        "not_compared": t["not_compared"].format(threshold=results.threshold) if hidden else "",
+        "no_recommendation": t[
+            "no_recommendation_hidden"
+            if hidden
+            else ("no_recommendation" if findings else "no_recommendation_none")
+        ],
         "legends": {
             "key": legend(key),
             "gaps": legend(gaps, also=charted),
-            "todo": legend([r.because for r in recs] + loose),
+            "todo": legend([r.because for r in recs]),
         },
         "figures": figures,
         "changes": _changes(results, instrument, lang, out, previous),
@@ -371,12 +439,11 @@ def compose_brief(
                 "title": r.title[lang],
                 "action": r.action[lang],
                 "rationale": r.rationale[lang],
-                "sources": r.sources,
+                "sources": [source[lang] for source in r.sources],
                 "because": say(r.because),
             }
             for r in recs
         ],
-        "untriggered": untriggered,
         "method": _method(results, instrument, lang, invited or {}, invariance),
     }
 

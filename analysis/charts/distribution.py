@@ -3,11 +3,14 @@ the overall grade."""
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from analysis.charts.theme import PALETTE, label, new_axes, require
+from analysis.charts.theme import HALF_WIDTH, PALETTE, label, new_axes, require
+from analysis.formatting import fmt_percent
 
 
 def plot_category_shares(
@@ -46,7 +49,7 @@ def plot_category_shares(
     part = shares[shares["column"] == column].sort_values(["group", "code"])
     if part.empty:
         raise ValueError(f"no shares for column {column!r}")
-    ax = new_axes(ax, (6.0, 3.0))
+    ax = new_axes(ax, (HALF_WIDTH, 2.4))
     codes = sorted(part["code"].unique())
     groups = list(dict.fromkeys(part["group"]))
     width = 0.8 / len(groups)
@@ -63,12 +66,21 @@ def plot_category_shares(
         )
     names = part.drop_duplicates("code").set_index("code")[f"label_{lang}"]
     ax.set_xticks(x)
-    ax.set_xticklabels([names[c] for c in codes], rotation=30, ha="right", fontsize=7)
+    ax.set_xticklabels([names[c] for c in codes], rotation=30, ha="right", rotation_mode="anchor")
     ax.set_ylabel(label("share", lang))
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.yaxis.set_major_formatter(lambda v, _: fmt_percent(v, lang))
     ax.set_xlabel(xlabel or "")
-    ax.set_title(title or column)
-    ax.legend(fontsize=7)
+    # legend in one row between title and bars: it covers no bar
+    ax.set_title(textwrap.fill(title or column, 34), pad=16)
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=len(groups),
+        frameon=False,
+        borderaxespad=0.1,
+        handlelength=1.0,
+        columnspacing=1.0,
+    )
     return ax
 
 
@@ -90,5 +102,5 @@ def plot_grades(shares: pd.DataFrame, *, lang: str = "en", ax: Axes | None = Non
         title=label("grade_title", lang),
         xlabel=label("grade", lang),
         lang=lang,
-        ax=ax,
+        ax=new_axes(ax, (6.0, 2.6)),
     )

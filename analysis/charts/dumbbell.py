@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from analysis.charts.theme import PALETTE, label, new_axes, require
+from analysis.charts.theme import FULL_WIDTH, PALETTE, label, new_axes, require
 
 COLUMNS = [
     "code",
@@ -62,7 +62,7 @@ def plot_gaps(
     ['a *', 'b']
     """
     rows = gap_rows(gaps, top=top, alpha=alpha)
-    ax = new_axes(ax, (6.5, 0.38 * len(rows) + 1.2))
+    ax = new_axes(ax, (FULL_WIDTH, 0.15 * len(rows) + 0.95))
     y = np.arange(len(rows))
     for i, r in rows.iterrows():
         ax.plot(
@@ -96,7 +96,9 @@ def plot_gaps(
         ]
     )
     ax.invert_yaxis()
-    ax.set_xlabel(xlabel or label("index", lang))
-    ax.set_title(label("gap_title", lang))
-    ax.legend(loc="lower right", fontsize=7, title=label("significant", lang), title_fontsize=6)
+    ax.set_xlabel(f"{xlabel or label('index', lang)}; {label('significant', lang)}")
+    # Title left-aligned over the axes (long y labels cannot push it out of the figure),
+    # the legend outside the axes on the right (it covers no point).
+    ax.set_title(label("gap_title", lang), loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, borderaxespad=0.3)
     return ax

@@ -6,7 +6,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-from analysis.charts.theme import label, new_axes, require
+from analysis.charts.theme import HALF_WIDTH, label, new_axes, require
+from analysis.formatting import fmt_number
 
 
 def mirror_matrix(mirror: pd.DataFrame, construct: str) -> pd.DataFrame:
@@ -51,14 +52,19 @@ def plot_mirror(
     >>> ax = plot_mirror(m, construct="k")
     >>> [t.get_text() for t in ax.texts]
     ['5.5', '4.5', '4.0', '5.0']
+    >>> [t.get_text() for t in plot_mirror(m, construct="k", lang="de").texts]
+    ['5,5', '4,5', '4,0', '5,0']
     """
     matrix = mirror_matrix(mirror, construct)
-    ax = new_axes(ax, (3.4, 2.8))
+    ax = new_axes(ax, (HALF_WIDTH, 2.0))
     names = [label(d, lang) for d in matrix.index]
+    # the cell texts in the language's notation (decimal comma in German)
+    text = matrix.map(lambda v: fmt_number(v, lang, 1))
     sns.heatmap(
         matrix,
-        annot=True,
-        fmt=".1f",
+        annot=text.to_numpy(),
+        fmt="",
+        annot_kws={"fontsize": 9},
         cmap="Blues",
         vmin=vmin,
         vmax=vmax,
@@ -69,6 +75,7 @@ def plot_mirror(
         xticklabels=names,
         yticklabels=names,
     )
+    ax.tick_params(axis="y", labelrotation=0)  # horizontal names beside the rows
     ax.set_xlabel(label("target", lang))
     ax.set_ylabel(label("rated_by", lang))
     ax.set_title(title or construct)

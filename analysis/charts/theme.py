@@ -30,13 +30,29 @@ def label(key: str, lang: str) -> str:
     return _labels()[key][lang]
 
 
+# Figures are drawn at the size they print (inches; the brief's A4 text column is 7.1 in
+# wide), so these font sizes are the printed sizes: nothing below MIN_FONT_PT.
+MIN_FONT_PT = 7.0
+FONT_SIZES = {
+    "font.size": 8.0,
+    "axes.titlesize": 8.5,
+    "axes.labelsize": 8.0,
+    "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5,
+    "legend.fontsize": 7.5,
+    "legend.title_fontsize": 7.5,
+}
+FULL_WIDTH = 7.1  # inches: the brief's text column
+HALF_WIDTH = 3.4  # inches: one of two figures side by side
+
+
 def apply_theme() -> None:
-    """Seaborn's white grid with print-friendly sizes."""
+    """Seaborn's white grid with font sizes meant for print at the figure's own size."""
     sns.set_theme(
         style="whitegrid",
         context="paper",
         font_scale=1.0,
-        rc={"figure.dpi": 100, "savefig.dpi": 300, "axes.titleweight": "bold"},
+        rc={"figure.dpi": 100, "savefig.dpi": 300, "axes.titleweight": "bold", **FONT_SIZES},
     )
 
 

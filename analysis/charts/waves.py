@@ -106,7 +106,7 @@ def plot_wave_changes(
         ]
     ).pivot(index="scale", columns="department", values="text")
     text = text.reindex(index=scales, columns=depts).astype(object).fillna("")
-    ax = new_axes(ax, (4.6, 0.2 * len(scales) + 0.5))
+    ax = new_axes(ax, (3.9, 0.16 * len(scales) + 0.4))
     limit = max(float(np.nanmax(np.abs(matrix.to_numpy()))) if len(cells) else 0.0, 5.0)
     cmap = LinearSegmentedColormap.from_list("change", [DIVERGING[0], "#F4F4F4", DIVERGING[-1]])
     ax.set_facecolor("#D9D9D9")  # suppressed cells
@@ -120,7 +120,7 @@ def plot_wave_changes(
         linewidths=0.5,
         linecolor="white",
         cbar=False,  # the annotations carry the numbers
-        annot_kws={"fontsize": 8},
+        annot_kws={"fontsize": 7.5},
         ax=ax,
     )
     names = labels or {}
