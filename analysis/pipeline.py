@@ -28,6 +28,8 @@ from analysis.scoring import keyed_items, scale_summary, score_scales
 from survey.instrument import Instrument
 from survey.schema import validate_responses
 
+OMEGA_MIN_ITEMS = 6  # omega from two group factors wants three items per factor
+
 
 class NoValidResponses(ValueError):
     """Every row failed validation; ``quarantine`` says why."""
@@ -96,7 +98,7 @@ def reliability_table(
         row = {"scale": scale.code, "dimension": scale.dimension}
         try:
             row.update(alpha(items).iloc[0].to_dict())
-            if len(items.columns) >= 6:
+            if len(items.columns) >= OMEGA_MIN_ITEMS:
                 om = omega(items.dropna(), n_factors=2).iloc[0]
                 row["omega_total"], row["omega_h"] = om["omega_total"], om["omega_h"]
         except ValueError as err:

@@ -162,3 +162,19 @@ def test_wave_brief_with_many_changes_stays_within_four_pages(tmp_path, instrume
     for lang in ("de", "en"):
         _, pdf = make_brief(results, instrument, tmp_path / lang, lang=lang, previous=previous)
         assert _pages(pdf) <= 4
+
+
+def test_what_the_data_did_not_allow_is_said_in_the_method(instrument, tmp_path):
+    data = generate(units=6, per_department=10, seed=3).responses
+    data["INF_TIMELY"] = float("nan")  # an item nobody answered (a shortened import)
+    res = run_analysis(data, instrument)
+    assert "information_quality" in set(res.notes["subject"])
+    html = render_html(compose_brief(res, instrument, lang="de", figures_dir=tmp_path))
+    assert "Reliabilität nicht berechenbar" in html
+
+
+def test_no_brief_when_too_few_rated_the_cooperation(instrument, tmp_path):
+    data = generate(units=2, per_department=1, seed=3).responses  # 4 respondents
+    res = run_analysis(data, instrument, threshold=5)
+    with pytest.raises(ValueError, match="would single them out"):
+        compose_brief(res, instrument, lang="en", figures_dir=tmp_path)

@@ -25,14 +25,13 @@ from analysis.brief.render import HERE, data_uri, texts_for
 from analysis.findings import Finding, find_findings, finding_rules
 from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_percent, fmt_signed
 from analysis.invariance import department_invariance
-from analysis.pipeline import Results
+from analysis.pipeline import OMEGA_MIN_ITEMS, Results
 from survey.instrument import Instrument
 from survey.prototypes import load_prototypes
 from survey.quality import quality_flags
 
 MAX_RECOMMENDATIONS = 5
 MIRROR_FIGURES = ("market_knowledge", "product_knowledge")
-OMEGA_MIN_ITEMS = 6  # analysis.pipeline.reliability_table computes omega from six items on
 KEY_HEADINGS = {0: "none", 1: "one", 2: "two", 3: "three"}
 # Figure sizes in inches: drawn at the size they print, so chart text keeps its point size.
 FULL = (charts.theme.FULL_WIDTH, 2.9)
@@ -272,10 +271,10 @@ def _method(
     reliability = [
         {
             "label": instrument.scale_map[r.scale].label[lang],
-            "n_items": int(r.n_items),
+            "n_items": len(instrument.scale_map[r.scale].items),
             "alpha": fmt_number(r.alpha, lang, 2),
             "omega": fmt_number(r.omega_total, lang, 2),
-            "n": "–" if any_masked else int(r.n),
+            "n": "–" if any_masked or pd.isna(r.n) else int(r.n),
             **cells.get(r.scale, untested),
         }
         for r in results.reliability.itertuples()
@@ -290,6 +289,7 @@ def _method(
         )
     flags = quality_flags(resp, instrument)
     quality = [t["quarantined"].format(n=results.quarantine["row"].nunique())]
+    quality += _notes(results.notes, instrument, lang)
     for key, col in (
         ("partial", "partial"),
         ("speeders", "speeder"),
@@ -311,6 +311,25 @@ def _method(
         "data_quality": quality,
         "limitations": limits,
     }
+
+
+def _notes(notes: pd.DataFrame, instrument: Instrument, lang: str) -> list[str]:
+    """What the data did not allow (``Results.notes``), in the reader's words."""
+    t = texts_for(lang)
+    out = []
+    unreliable = [
+        instrument.scale_map[s].label[lang]
+        for s in notes.loc[notes["table"] == "reliability", "subject"]
+        if s in instrument.scale_map
+    ]
+    if unreliable:
+        out.append(t["note_reliability"].format(scales=", ".join(unreliable)))
+    unplaced = notes.loc[notes["table"] == "clusters, prototypes", "subject"].tolist()
+    if unplaced:
+        out.append(t["note_unplaced"].format(units=", ".join(unplaced)))
+    if (notes["table"] == "clusters").any():
+        out.append(t["note_clusters"])
+    return out
 
 
 def compose_brief(
@@ -369,8 +388,13 @@ def compose_brief(
 
     recs = recommend(findings)
     summary = results.scale_summary.set_index(["scale", "group"])
+    if ("cooperation", "all") not in summary.index:
+        raise ValueError(
+            f"fewer than {results.threshold} respondents rated the cooperation: a brief "
+            "would single them out (anonymity threshold)"
+        )
     coop = summary.loc[("cooperation", "all")]
-    stage = results.stage.set_index("group").loc["all"]
+    stages = results.stage.set_index("group")["stage"]
     protos = load_prototypes()
     company_row = results.prototypes[results.prototypes["business_unit"] == "company"]
     if len(company_row):
@@ -412,7 +436,7 @@ def compose_brief(
         "verdict": {
             "index": fmt_number(coop["mean"], lang, 0),
             "ci": fmt_ci(coop["ci_low"], coop["ci_high"], lang, 0),
-            "stage": t["stages"][stage["stage"]],
+            "stage": t["stages"][stages["all"]] if "all" in stages.index else "–",
             "configuration": configuration,
             "configuration_note": config_note,
             "grade_figure": grade_figure,
