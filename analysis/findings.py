@@ -243,8 +243,8 @@ def mirror_findings(mirror: pd.DataFrame, instrument: Instrument) -> list[Findin
 
 def _share_yes(shares: pd.DataFrame, column: str, codes: tuple[int, ...]) -> dict[str, float]:
     part = shares[shares["column"] == column]
-    if part.empty:
-        return {}
+    if not {"marketing", "sales"} <= set(part["group"]):
+        return {}  # a department below the threshold: no company-wide share to state
     hit = part[part["code"].isin(codes)].groupby("group")[["count"]].sum()["count"]
     n = part.groupby("group")["n"].first()
     out = (hit / n).to_dict()

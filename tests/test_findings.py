@@ -45,3 +45,12 @@ def test_identical_modes_are_no_finding(results, instrument):
     assert "meeting_frequency_gap" in {f.id for f in gap_findings(gaps, instrument)}
     gaps.loc[row, "mode_sales"] = gaps.loc[row, "mode_marketing"]
     assert "meeting_frequency_gap" not in {f.id for f in gap_findings(gaps, instrument)}
+
+
+def test_no_company_share_is_stated_when_a_department_is_hidden(results, instrument):
+    from analysis.findings import _share_yes
+
+    both = _share_yes(results.shares, "LEA_SLA", (1,))
+    assert {"marketing", "sales", "all"} <= set(both)
+    marketing_only = results.shares[results.shares["group"] == "marketing"]
+    assert _share_yes(marketing_only, "LEA_SLA", (1,)) == {}
