@@ -1,8 +1,13 @@
 """Measurement invariance: lavaan's published HS-by-school sequence and planted effects.
 
-Published values: lavaan tutorial "Multiple groups" (lavaan.ugent.be/tutorial/groups.html),
-configural chi-square 115.851 (df 48); metric 124.044 (df 54) and scalar 164.103 (df 60) as
-reported by lavaan/semTools for group.equal = "loadings" and c("loadings", "intercepts").
+Published values: lavaan tutorial "Multiple groups" (lavaan.ugent.be/tutorial/groups.html;
+its source with the printed output: github.com/yrosseel/lavaan.org.old,
+tutorial.src/groups.tex), semTools::measurementInvariance(HS.model, group = "school"):
+configural chi-square 115.851 (df 48, CFI 0.923, RMSEA 0.097), weak 124.044 (df 54, CFI
+0.921, RMSEA 0.093; difference 8.192 on 6 df, p 0.224, delta CFI 0.002), strong 164.103
+(df 60, CFI 0.882, RMSEA 0.107; against weak 40.059 on 6 df, delta CFI 0.038); and the
+equal-loadings fit's loadings x2 0.599 (SE 0.100), x3 0.784 (0.108), x5 1.083 (0.067),
+x6 0.912 (0.058), x8 1.201 (0.155), x9 1.038 (0.136).
 """
 
 from pathlib import Path
@@ -53,7 +58,13 @@ def test_hs_sequence_matches_lavaan(hs):
         "scalar": 164.103,
     }
     assert mi["df"].to_dict() == {"configural": 48, "metric": 54, "scalar": 60}
+    assert mi["cfi"].round(3).tolist() == [0.923, 0.921, 0.882]
+    assert mi["rmsea"].round(3).tolist() == [0.097, 0.093, 0.107]
     assert round(mi.loc["metric", "chi2_diff"], 3) == 8.192
+    assert round(mi.loc["metric", "p_diff"], 3) == 0.224
+    assert round(mi.loc["scalar", "chi2_diff"], 3) == 40.059
+    # semTools prints the CFI drop as a positive number
+    assert (-mi["delta_cfi"].iloc[1:]).round(3).tolist() == [0.002, 0.038]
     assert mi.loc["metric", "df_diff"] == 6
     # metric invariance holds, scalar does not (the textbook conclusion for this example)
     assert mi.loc["metric", "p_diff"] > 0.05 and mi.loc["metric", "holds"]
@@ -215,3 +226,24 @@ def test_converged_accepts_a_vanishing_projected_gradient():
     assert _converged(at_bound, bounds)  # the second parameter is held at its bound
     stuck = OptimizeResult(success=False, jac=np.array([1e-3, 0.0]), x=np.array([0.3, 1.0]))
     assert not _converged(stuck, bounds)
+
+
+def test_equal_loadings_estimates_match_lavaans_printed_output(hs):
+    from analysis.cfa import cfa
+
+    fit = cfa(hs, HS_MODEL, group="school", equal=["loadings"])
+    assert round(fit.fit.iloc[0]["chi2"], 3) == 124.044
+    est = fit.estimates
+    loads = est[(est["op"] == "=~") & est["free"]].set_index(["group", "rhs"])
+    printed = {  # estimate, SE, z: the same in both schools (held equal)
+        "x2": (0.599, 0.100, 5.979),
+        "x3": (0.784, 0.108, 7.267),
+        "x5": (1.083, 0.067, 16.049),
+        "x6": (0.912, 0.058, 15.785),
+        "x8": (1.201, 0.155, 7.738),
+        "x9": (1.038, 0.136, 7.629),
+    }
+    for school in ("Pasteur", "Grant-White"):
+        for item, values in printed.items():
+            row = loads.loc[(school, item)]
+            assert (round(row["estimate"], 3), round(row["se"], 3), round(row["z"], 3)) == values
