@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-DEFAULT_THRESHOLD = 5
+from survey.project import DEFAULT_THRESHOLD  # one default for the survey and the analysis
 
 
 def suppression_mask(counts: pd.Series, threshold: int = DEFAULT_THRESHOLD) -> pd.Series:

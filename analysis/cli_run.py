@@ -164,8 +164,9 @@ def _source(
     """(response file, company, threshold, invited per department). A web survey's answers
     are exported first, to ``folder/responses.csv``, so that notebooks and re-runs read the
     same file; its invitations give the invited counts unless ``--invited`` does."""
+    from analysis.anonymity import DEFAULT_THRESHOLD
     from survey import load_instrument
-    from survey.cli.collect import DEFAULT_THRESHOLD, load_responses
+    from survey.cli.collect import load_responses
 
     counts = _invited(invited)
     if data is not None and project_dir is None and db is None:

@@ -22,6 +22,9 @@ LANGS = ("de", "en")
 CODE = r"^[a-z][a-z0-9_-]{0,39}$"
 
 
+DEFAULT_THRESHOLD = 5  # respondents a group needs before any figure of it is shown
+
+
 class ProjectError(ValueError):
     """A project folder or config that cannot be used; the message names the file."""
 
@@ -36,7 +39,7 @@ class Project(BaseModel):
     business_units: dict[str, str] = Field(min_length=1)  # code -> display name
     departments: tuple[str, ...] = ("marketing", "sales")
     languages: tuple[str, ...] = LANGS
-    anonymity_threshold: int = Field(5, ge=2)
+    anonymity_threshold: int = Field(DEFAULT_THRESHOLD, ge=2)
     opens: dt.date | None = None
     closes: dt.date | None = None
     admin_key_hash: str
@@ -97,7 +100,7 @@ def init_project(
     company: str,
     business_units: dict[str, str],
     languages: tuple[str, ...] = LANGS,
-    anonymity_threshold: int = 5,
+    anonymity_threshold: int = DEFAULT_THRESHOLD,
     opens: dt.date | None = None,
     closes: dt.date | None = None,
 ) -> tuple[Project, str]:

@@ -101,19 +101,20 @@ def conform(
         if col not in wide.columns:
             out[col] = _empty_column(col, len(wide), texts)
         elif col == "submitted_at":
-            stamps = _parsed(wide[col], col, rejects, "not a date")
+            stamps = _parsed(wide[col], col, rejects, dates=True)
             out[col] = stamps.astype("datetime64[s, UTC]").array
         elif col == "duration_s" or (col not in META_COLUMNS and col not in texts):
-            numeric = _parsed(wide[col], col, rejects, "not a number")
+            numeric = _parsed(wide[col], col, rejects, dates=False)
             out[col] = numeric.to_numpy(dtype="float64", copy=True)  # writable, own memory
         else:
             out[col] = wide[col].astype("str").where(wide[col].notna(), None).array
     return pd.DataFrame(out, copy=False)
 
 
-def _parsed(values: pd.Series, col: str, rejects: list[dict] | None, reason: str) -> pd.Series:
+def _parsed(values: pd.Series, col: str, rejects: list[dict] | None, *, dates: bool) -> pd.Series:
     """Numbers or UTC dates; what does not parse is reported or raises, never guessed."""
-    if reason == "not a date":
+    reason = "not a date" if dates else "not a number"
+    if dates:
         parsed = pd.to_datetime(values, utc=True, errors="coerce")  # format from the first
         odd = parsed.isna() & values.notna()
         if odd.any():  # another way of writing a date is still a date

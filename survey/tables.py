@@ -195,7 +195,7 @@ def file_rows(path: str | Path, positions: Sequence[int]) -> list[int]:
     if table_format(path, None) != "csv":
         return [int(i) + 1 for i in positions]
     # pandas does not report line numbers: walk the records with the csv module instead.
-    starts, line = [], 1
+    starts = []
     with open(path, newline="", encoding="utf-8", errors="replace") as handle:
         reader = csv.reader(handle)
         next(reader, None)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import pytest
+from cli_helpers import pdf_pages, pdf_text
 
 from analysis.brief.compose import make_brief, recommend
 from analysis.findings import Finding, find_findings
@@ -15,18 +16,6 @@ from analysis.pipeline import run_analysis
 from survey.synthetic import generate
 
 pytestmark = pytest.mark.slow
-
-
-def _text(pdf) -> str:
-    out = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    return re.sub(r"\s+", " ", out)
-
-
-def _pages(pdf) -> int:
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    return int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +26,8 @@ def default_results(instrument):
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_brief_shows_the_planted_findings(tmp_path, instrument, default_results, lang):
     _, pdf = make_brief(default_results, instrument, tmp_path, lang=lang, company="Muster AG")
-    assert 2 <= _pages(pdf) <= 4
-    text = _text(pdf)
+    assert 2 <= pdf_pages(pdf) <= 4
+    text = pdf_text(pdf)
     planted = {
         "de": [
             "Das Marketing sagt, die Bereiche treffen sich wöchentlich; der Vertrieb sagt "
@@ -64,7 +53,7 @@ def test_brief_shows_the_planted_findings(tmp_path, instrument, default_results,
         ["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "png" / "p")], check=True
     )
     pngs = sorted((tmp_path / "png").glob("*.png"))
-    assert len(pngs) == _pages(pdf) and all(p.stat().st_size > 5000 for p in pngs)
+    assert len(pngs) == pdf_pages(pdf) and all(p.stat().st_size > 5000 for p in pngs)
 
 
 def test_html_is_self_contained(tmp_path, instrument, default_results):
@@ -83,7 +72,7 @@ def test_no_gap_finding_when_every_gap_is_null(tmp_path, instrument):
     findings = find_findings(res, instrument)
     assert not [f for f in findings if f.kind in ("gap", "mirror")]
     _, pdf = make_brief(res, instrument, tmp_path, lang="en")
-    text = _text(pdf)
+    text = pdf_text(pdf)
     assert "No meaningful perception gap shows between the departments." in text
     assert "weekly; sales says" not in text
 
@@ -94,7 +83,7 @@ def test_a_unit_below_the_threshold_never_shows(tmp_path, instrument):
     assert "unit_07" not in set(res.profiles["business_unit"])
     for lang in ("de", "en"):
         _, pdf = make_brief(res, instrument, tmp_path / lang, lang=lang)
-        text = _text(pdf)
+        text = pdf_text(pdf)
         listed = re.findall(r"unit_\d+", text)
         # the suppressed units are named only in the method section's suppression note
         assert set(listed) <= {

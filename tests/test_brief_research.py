@@ -5,11 +5,11 @@ with a planted change, absent without a previous wave, no small group shown)."""
 from __future__ import annotations
 
 import re
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import pdf_pages, pdf_text
 
 from analysis.brief.changes import wave_changes
 from analysis.brief.comparability import flagged_scale
@@ -29,18 +29,6 @@ HEADING = {
     "de": "Was sich seit der letzten Befragung geändert hat",
     "en": "What changed since the last wave",
 }
-
-
-def _text(pdf) -> str:
-    out = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    return re.sub(r"\s+", " ", out)
-
-
-def _pages(pdf) -> int:
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    return int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
 
 
 def _raise_items(responses, instrument, columns, department, by):
@@ -99,8 +87,8 @@ def test_planted_item_breaks_scalar_invariance_of_its_scale_only(invariance):
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_brief_names_the_scale_without_scalar_invariance(tmp_path, planted, instrument, lang):
     _, pdf = make_brief(planted, instrument, tmp_path, lang=lang)
-    assert 2 <= _pages(pdf) <= 4
-    text = _text(pdf)
+    assert 2 <= pdf_pages(pdf) <= 4
+    text = pdf_text(pdf)
     legend = {
         "de": f"† Nicht direkt vergleichbar: Für „{SCALE['de']}“ ist skalare Messinvarianz nicht belegt (siehe Methode).",
         "en": f"† Not directly comparable: scalar invariance is not supported for '{SCALE['en']}' (see Method).",
@@ -176,8 +164,8 @@ def test_wave_section_reports_the_planted_change(
     _, pdf = make_brief(
         lifted, instrument, tmp_path, lang=lang, previous=previous, invariance=lifted_invariance
     )
-    assert 2 <= _pages(pdf) <= 4
-    text = _text(pdf)
+    assert 2 <= pdf_pages(pdf) <= 4
+    text = pdf_text(pdf)
     assert HEADING[lang] in text
     sales = {"de": "Vertrieb", "en": "Sales"}[lang]
     up = {"de": "gestiegen von", "en": "up from"}[lang]
@@ -205,7 +193,7 @@ def test_no_wave_section_without_previous_and_a_sentence_when_nothing_changed(
 ):
     inv = invariance["plain"]
     _, pdf = make_brief(plain, instrument, tmp_path / "none", lang="en", invariance=inv)
-    assert HEADING["en"] not in _text(pdf)
+    assert HEADING["en"] not in pdf_text(pdf)
     ctx = compose_brief(
         plain, instrument, lang="en", figures_dir=tmp_path, previous=previous, invariance=inv
     )

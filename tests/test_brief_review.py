@@ -7,10 +7,10 @@ from __future__ import annotations
 import base64
 import re
 import struct
-import subprocess
 
 import pytest
 import yaml
+from cli_helpers import pdf_pages, pdf_text
 
 from analysis.brief.compose import HALF, compose_brief, make_brief, triggered_ids
 from analysis.brief.render import HERE, render_html
@@ -19,18 +19,6 @@ from analysis.pipeline import run_analysis
 from survey.synthetic import generate
 
 pytestmark = pytest.mark.slow
-
-
-def _text(pdf) -> str:
-    out = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    return re.sub(r"\s+", " ", out)
-
-
-def _pages(pdf) -> int:
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    return int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +104,7 @@ def test_sources_are_cited_in_both_languages_without_internal_ids():
 
 def test_german_brief_cites_in_german_and_translates_alt_texts(tmp_path, instrument, results):
     html, pdf = make_brief(results, instrument, tmp_path, lang="de")
-    text = _text(pdf)
+    text = pdf_text(pdf)
     quellen = re.findall(r"Quellen: (.*?)(?= \d\. |Methode|$)", text)
     assert quellen
     for line in quellen:
@@ -161,7 +149,7 @@ def test_wave_brief_with_many_changes_stays_within_four_pages(tmp_path, instrume
     previous = generate(units=10, per_department=20, seed=4, scenario="null").responses
     for lang in ("de", "en"):
         _, pdf = make_brief(results, instrument, tmp_path / lang, lang=lang, previous=previous)
-        assert _pages(pdf) <= 4
+        assert pdf_pages(pdf) <= 4
 
 
 def test_what_the_data_did_not_allow_is_said_in_the_method(instrument, tmp_path):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import re
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
+from cli_helpers import run_cli
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -19,11 +18,6 @@ from survey.web.app import create_app
 from survey.web.simulated import walk
 
 runner = CliRunner()
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    code = "from analysis.cli import run; run()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -83,13 +77,13 @@ def test_init_stores_the_key_hashed(collected):
 
 def test_status_needs_the_key_and_masks_small_cells(collected):
     folder, key = collected
-    denied = _cli("status", "--project", str(folder))
+    denied = run_cli("status", "--project", str(folder))
     assert (
         denied.returncode == 1 and "admin key" in denied.stderr and "Traceback" not in denied.stderr
     )
-    wrong = _cli("status", "--project", str(folder), "--admin-key", "nope")
+    wrong = run_cli("status", "--project", str(folder), "--admin-key", "nope")
     assert wrong.returncode == 1 and "not correct" in wrong.stderr
-    shown = _cli("status", "--project", str(folder), "--admin-key", key)
+    shown = run_cli("status", "--project", str(folder), "--admin-key", key)
     assert shown.returncode == 0, shown.stderr
     lines = {
         line.split()[1] + " " + line.split()[3]: line
@@ -108,7 +102,7 @@ def test_status_needs_the_key_and_masks_small_cells(collected):
 def test_export_from_the_database(collected, tmp_path, instrument):
     folder, key = collected
     out = tmp_path / "answers.csv"
-    result = _cli("export", "--project", str(folder), "--admin-key", key, "-o", str(out))
+    result = run_cli("export", "--project", str(folder), "--admin-key", key, "-o", str(out))
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(out)
     assert len(table) == 14
@@ -119,9 +113,9 @@ def test_export_from_the_database(collected, tmp_path, instrument):
     }
     parquet = tmp_path / "answers.parquet"
     db = f"sqlite:///{folder / 'responses.db'}"
-    assert _cli("export", "--db", db, "-o", str(parquet)).returncode == 0
+    assert run_cli("export", "--db", db, "-o", str(parquet)).returncode == 0
     assert len(pd.read_parquet(parquet)) == 14
-    both = _cli("export", "--data", str(out), "--project", str(folder), "-o", str(parquet))
+    both = run_cli("export", "--data", str(out), "--project", str(folder), "-o", str(parquet))
     assert both.returncode == 1 and "either --data" in both.stderr
 
 
@@ -129,7 +123,7 @@ def test_export_from_the_database(collected, tmp_path, instrument):
 def test_run_and_brief_from_the_survey_database(collected, tmp_path):
     folder, key = collected
     out = tmp_path / "run"
-    result = _cli("--quiet", "run", "--project", str(folder), "--admin-key", key, "-o", str(out))
+    result = run_cli("--quiet", "run", "--project", str(folder), "--admin-key", key, "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert (out / "data" / "responses.csv").exists()
     html = (
@@ -141,13 +135,13 @@ def test_run_and_brief_from_the_survey_database(collected, tmp_path):
     # 2 respondents: named once, as suppressed, and shown nowhere else
     assert html.count("south") == 1 and "south (too few responses" in html
     db = f"sqlite:///{folder / 'responses.db'}"
-    result = _cli("brief", "--db", db, "--lang", "de", "-o", str(tmp_path / "brief"))
+    result = run_cli("brief", "--db", db, "--lang", "de", "-o", str(tmp_path / "brief"))
     assert result.returncode == 0, result.stderr
     assert next((tmp_path / "brief").rglob("brief_de.pdf")).stat().st_size > 10_000
 
 
 def test_bad_database_url_is_one_clear_line(tmp_path):
-    result = _cli(
+    result = run_cli(
         "export",
         "--db",
         "postgresql://nobody@127.0.0.1:1/x?connect_timeout=2",
@@ -162,7 +156,7 @@ def test_bad_database_url_is_one_clear_line(tmp_path):
     "url", ["foo://bar", "notaurl", "mysql://x@h/db", "postgresql://u@h:notaport/x"]
 )
 def test_unusable_database_urls_are_one_clear_line(tmp_path, url):
-    result = _cli("run", "--db", url, "-o", str(tmp_path / "out"))
+    result = run_cli("run", "--db", url, "-o", str(tmp_path / "out"))
     assert result.returncode == 1 and "cannot use the database URL" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
@@ -172,7 +166,7 @@ def test_brief_from_a_project_keeps_no_respondent_data_and_shows_response_rates(
 ):
     folder, key = collected
     out = tmp_path / "brief"
-    result = _cli("brief", "--project", str(folder), "--admin-key", key, "-o", str(out))
+    result = run_cli("brief", "--project", str(folder), "--admin-key", key, "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.glob("*.csv")) == []
     assert not (out / "data").exists()
@@ -186,6 +180,6 @@ def test_brief_from_a_project_keeps_no_respondent_data_and_shows_response_rates(
 def test_a_threshold_below_the_promised_one_is_refused(collected, tmp_path):
     folder, key = collected
     args = ("run", "--project", str(folder), "--admin-key", key, "-o", str(tmp_path / "o"))
-    result = _cli(*args, "--threshold", "3")
+    result = run_cli(*args, "--threshold", "3")
     assert result.returncode == 1 and "below the 5 promised" in result.stderr
-    assert _cli(*args, "--threshold", "0").returncode == 2  # usage error: at least 2
+    assert run_cli(*args, "--threshold", "0").returncode == 2  # usage error: at least 2

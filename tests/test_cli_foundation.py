@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from cli_helpers import run_cli
 from typer.testing import CliRunner
 
 from analysis.cli import app
@@ -16,11 +17,6 @@ from survey.instrument import default_instrument_path
 
 runner = CliRunner()
 EXAMPLE = Path(__file__).parents[1] / "data" / "example" / "responses.csv"
-
-
-def _run(*args: str) -> subprocess.CompletedProcess:
-    code = "from analysis.cli import run; run()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
 
 
 def test_validate_default_and_broken(tmp_path):
@@ -168,7 +164,7 @@ def test_a_table_with_unreadable_cells_is_analysed_without_them(tmp_path):
     data = tmp_path / "bad.csv"
     source.to_csv(data, index=False)
     out = tmp_path / "brief"
-    result = _run("brief", "--data", str(data), "-o", str(out))
+    result = run_cli("brief", "--data", str(data), "-o", str(out))
     assert result.returncode == 2, result.stderr
     assert (
         "2 rows failed validation" in result.stderr and "row 6, column duration_s" in result.stderr
@@ -186,7 +182,7 @@ def test_a_table_without_one_valid_row_is_an_error_with_its_quarantine(tmp_path)
     source["department"] = "finance"
     data = tmp_path / "bad.csv"
     source.to_csv(data, index=False)
-    result = _run("run", "--data", str(data), "-o", str(tmp_path / "out"))
+    result = run_cli("run", "--data", str(data), "-o", str(tmp_path / "out"))
     assert result.returncode == 1 and "all 4 rows failed validation" in result.stderr
     assert len(pd.read_csv(tmp_path / "out" / "quarantine.csv")) == 4
 
@@ -197,6 +193,6 @@ def test_notebooks_on_an_unreadable_table_fail_with_one_line(tmp_path):
     source.loc[2, "INF_TIMELY"] = "abc"
     data = tmp_path / "bad.csv"
     source.to_csv(data, index=False)
-    result = _run("notebooks", "run", "--data", str(data), "-o", str(tmp_path / "nb"))
+    result = run_cli("notebooks", "run", "--data", str(data), "-o", str(tmp_path / "nb"))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "column 'INF_TIMELY', data row 3: 'abc' is not a number" in result.stderr

@@ -9,7 +9,6 @@ from pathlib import Path
 import typer
 
 ADMIN_ENV = "ALIGNMETER_ADMIN_KEY"
-DEFAULT_THRESHOLD = 5
 DB_HELP = (
     "Database URL (default: the SQLite file in the project folder), e.g. postgresql://user@host/db."
 )
@@ -40,6 +39,7 @@ def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None,
     they would single out fewer respondents than the anonymity threshold.
     """
     from survey.collected import coarsen_context, collected_responses
+    from survey.project import DEFAULT_THRESHOLD
     from survey.store import Store
     from survey.tables import read_table
 
