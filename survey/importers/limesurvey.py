@@ -55,6 +55,7 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
             headers.append(h)
         else:
             headers.append(h)
+    _dont_know(heads, headers, data, instrument, ours)
     targets, unmatched = map_headers(headers, instrument, mapping, by_code)
     codes = {}
     for t in targets.values():
@@ -96,6 +97,25 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
         unmatched=[u for u in unmatched if u.strip()],
         problems=problems,
     )
+
+
+def _dont_know(heads, headers, data, instrument: Instrument, ours: dict[str, str]) -> None:
+    """A ticked "don't know" checkbox of a number item (``POWPRICINGDK[DK]``, see
+    :func:`survey.exporters.limesurvey.dont_know_headings`) becomes the answer code ``DK``
+    in the item's own columns, which LimeSurvey left empty (the item was hidden)."""
+    dont_know = lss.dont_know_headings(instrument)
+    for pos, head in enumerate(heads):
+        item = dont_know.get(heading_code(head))
+        if item is None:
+            continue
+        headers[pos] = ""  # read here, not a column of ours
+        columns = set(instrument.item_columns(item))
+        where = [i for i, h in enumerate(heads) if ours.get(heading_code(h)) in columns]
+        for row in data:
+            if pos < len(row) and row[pos].strip().lower() in {"y", "yes", "ja"}:
+                for i in where:
+                    row.extend([""] * (i + 1 - len(row)))
+                    row[i] = lss.DONT_KNOW_CODE
 
 
 def _date(text: str):
