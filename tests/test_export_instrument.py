@@ -9,7 +9,9 @@ import subprocess
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from survey.exporters.printable import questionnaire_html
+from survey.exporters.layout import choices
+from survey.exporters.printable import questionnaire_html, web_texts
+from survey.questionnaire import pages
 
 
 def test_questionnaire_names_the_other_department_per_copy(instrument):
@@ -64,3 +66,79 @@ def test_export_command_writes_print_and_surveyjs(tmp_path):
         ],
     )
     assert bad.exit_code != 0
+
+
+def _copies(html: str) -> list[list[tuple[str, list[tuple[str, list[str]]]]]]:
+    """(page key, [(code, option texts)]) per copy, read back from the HTML."""
+    out = []
+    for copy in html.split('<section class="copy">')[1:]:
+        sheets = []
+        for sheet in re.split(r'<section class="page" data-page="', copy)[1:]:
+            key = sheet.split('"', 1)[0]
+            questions = []
+            for q in re.split(r'<div class="q" data-code="', sheet)[1:]:
+                code = q.split('"', 1)[0]
+                opts = re.findall(r'<span class="box"></span>(.*?)</span>', q)
+                questions.append((code, opts))
+            sheets.append((key, questions))
+        out.append(sheets)
+    return out
+
+
+def test_printed_pages_are_the_web_survey_pages(instrument):
+    import html as html_lib
+
+    web = pages(instrument)
+    for lang in ("de", "en"):
+        copies = _copies(questionnaire_html(instrument, lang, {"nord": "Nord", "sued": "Süd"}))
+        assert len(copies) == len(instrument.departments)
+        for sheets in copies:
+            assert [key for key, _ in sheets] == [p.key for p in web]
+            context = dict(sheets[0][1])
+            assert context["business_unit"] == ["Nord", "Süd"]  # the project's units
+            for (_, questions), page in zip(sheets[1:], web[1:], strict=True):
+                assert [code for code, _ in questions] == [i.code for i in page.items]
+                for (code, opts), item in zip(questions, page.items, strict=True):
+                    kind = instrument.kind(item)
+                    opts = [html_lib.unescape(o) for o in opts]
+                    if kind in {"percent", "constant_sum", "text"}:
+                        continue
+                    want = [o.label[lang] for o in choices(instrument, item)]
+                    if kind == "bipolar":  # numbers with the poles at both ends
+                        assert opts[1:-1] == want[1:-1] and opts[0].startswith(want[0][0])
+                        assert item.poles[1][lang] in opts[-2 if item.dont_know else -1]
+                    else:
+                        assert opts == want, code
+
+
+def test_printed_hints_are_the_web_survey_hints(instrument):
+    html = questionnaire_html(instrument, "en")
+    texts = web_texts()
+    multi = next(i for i in instrument.items if instrument.kind(i) == "multiple" and i.max_choices)
+    assert texts["choose_up_to"]["en"].format(n=multi.max_choices) in html
+    split = next(i for i in instrument.items if instrument.kind(i) == "constant_sum")
+    assert texts["points_of"]["en"].format(total=instrument.response_type(split).total) in html
+
+
+def test_every_web_page_starts_a_printed_page(tmp_path, instrument):
+    from survey.exporters.printable import write_questionnaire
+
+    pdf = write_questionnaire(instrument, tmp_path / "q.html", "en")[1]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    n = int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
+    firsts = []
+    for page in range(1, n + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        firsts.append(lines[:3])
+    titles = [web_texts()["context_heading"]["en"]] + [
+        instrument.dimensions[p.key]["en"] for p in pages(instrument)[1:]
+    ]
+    # each web page's title heads a sheet (sheets without one continue a long page)
+    starts = [next((t for t in titles if t in top), None) for top in firsts]
+    assert [t for t in starts if t] == titles * len(instrument.departments)
