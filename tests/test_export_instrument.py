@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 
+import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
@@ -142,3 +143,72 @@ def test_every_web_page_starts_a_printed_page(tmp_path, instrument):
     # each web page's title heads a sheet (sheets without one continue a long page)
     starts = [next((t for t in titles if t in top), None) for top in firsts]
     assert [t for t in starts if t] == titles * len(instrument.departments)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_paper_answers_typed_in_by_their_printed_labels_import_back(tmp_path, instrument, lang):
+    """Round trip for paper: a respondent ticks the printed boxes of their department's
+    copy; a typist copies the printed text of each ticked box into a sheet with the
+    codebook's columns; ``ingest`` maps the texts back to codes."""
+    import html as html_lib
+
+    import ingest_helpers as helpers
+    import pandas as pd
+
+    from survey.importers import ingest
+    from survey.synthetic import generate
+
+    table = generate(units=2, per_department=4, seed=17).responses
+    table = table[table["status"] == "complete"].reset_index(drop=True)
+    copies = dict(
+        zip(instrument.departments, _copies(questionnaire_html(instrument, lang)), strict=True)
+    )
+    dk = instrument.dont_know.code
+    rows = []
+    for _, r in table.iterrows():
+        printed = {code: [html_lib.unescape(o) for o in opts]
+                   for _, qs in copies[r["department"]] for code, opts in qs}  # fmt: skip
+        row = {"respondent_id": r["respondent_id"], "business_unit": r["business_unit"]}
+        for q in instrument.context:
+            if q.options and isinstance(r[q.column], str):
+                position = list(q.options).index(r[q.column])
+                row[q.column] = printed[q.column][position]
+        for item in instrument.items:
+            kind = instrument.kind(item)
+            cols = instrument.item_columns(item)
+            if kind in {"percent", "constant_sum"}:
+                row |= {c: ("" if pd.isna(r[c]) else printed[item.code][-1] if r[c] == dk
+                            else f"{r[c]:g}") for c in cols}  # fmt: skip
+            elif kind == "multiple":
+                row |= {c: "" if pd.isna(r[c]) else str(int(r[c])) for c in cols}
+            elif kind == "text":
+                row[item.code] = r[item.code] if isinstance(r[item.code], str) else ""
+            elif pd.notna(r[item.code]):
+                position = [o.code for o in choices(instrument, item)].index(r[item.code])
+                row[item.code] = printed[item.code][position]  # the ticked box's text
+        rows.append(row)
+    sheet = tmp_path / "typed.csv"
+    pd.DataFrame(rows).to_csv(sheet, index=False)
+    result = ingest(sheet, instrument, fmt="csv")
+    assert result.quarantine.empty, result.quarantine.head().to_dict("records")
+    helpers.answers_equal(result.table, table, instrument)
+
+
+def test_export_command_takes_the_units_of_a_project(tmp_path):
+    import limesurvey_model as lime
+
+    from survey.project import init_project
+
+    project, _ = init_project(
+        tmp_path / "acme", company="ACME", business_units={"north": "Nord", "south": "Süd"}
+    )
+    out = tmp_path / "s.txt"
+    result = CliRunner().invoke(
+        app,
+        ["instrument", "export", "--format", "limesurvey", "--project", str(tmp_path / "acme"),
+         "-o", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    survey = lime.tsv_import(lime.read_tsv(out))
+    bu = next(q for q in survey.questions.values() if q["title"] == "BU")
+    assert [a["l10n"]["de"] for a in survey.answers_of(bu["qid"])] == ["Nord", "Süd"]
