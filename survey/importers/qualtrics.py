@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from survey.exporters.qualtrics import choice_recodes
-from survey.importers.assemble import Parsed, find, meta_from
+from survey.importers.assemble import Parsed, body, find, meta_from
 from survey.importers.matching import Mapping, map_headers
 from survey.importers.readers import IngestError, Sheet, parse_datetime, parse_number
 from survey.instrument import Instrument
@@ -74,7 +74,7 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
             t if not t.startswith("V") or not t[1:].isdigit() else texts[i].strip()
             for i, t in enumerate(tags)
         ]
-    data = rows[header_rows:]
+    data, lines, problems = body(sheet, header_rows)
     if not data:
         raise IngestError(f"{sheet.path}: Qualtrics export with no responses")
     by_code = _by_code(instrument)
@@ -82,8 +82,12 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
     headers = [
         t if (t in by_code or t in mapping.columns) else texts[i] for i, t in enumerate(tags)
     ]
-    headers = ["" if tags[i] in META else h for i, h in enumerate(headers)]
-    targets, unmatched = map_headers(headers, instrument, mapping, by_code)
+    skipped = {i: "Qualtrics metadata" for i, tag in enumerate(tags) if tag in META}
+    headers = ["" if i in skipped else h for i, h in enumerate(headers)]
+    found = map_headers(
+        headers, instrument, mapping, by_code, skipped, names={t.strip() for t in texts}
+    )
+    targets = found.targets
     recodes = {
         item.code: {str(n): code for n, code in choice_recodes(instrument, item).items()}
         for item in instrument.items
@@ -93,7 +97,6 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
     for q in instrument.context:
         if q.options:
             codes[q.column] = {str(i): key for i, key in enumerate(q.options, start=1)}
-    problems: list = []
     pos_id = find(tags, "ResponseId", "ResponseID")
     finished = meta_from(data, find(tags, "Finished"), lambda s: s.strip().lower() in {"1", "true"})
     status = meta_from(data, find(tags, "Status"), lambda s: s.strip().lower())
@@ -101,7 +104,7 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
         fmt="qualtrics",
         headers=headers,
         cells=data,
-        lines=[header_rows + 1 + i for i in range(len(data))],
+        lines=lines,
         targets=targets,
         meta={
             "respondent_id": meta_from(data, pos_id, str.strip, ""),
@@ -129,8 +132,11 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
         codes=codes,
         separator=",",
         excluded={r: NOT_RESPONSES[s] for r, s in enumerate(status) if s in NOT_RESPONSES},
-        unmatched=[u for u in unmatched if u.strip()],
+        unmatched=found.unmatched,
         problems=problems,
+        matches=found.matches,
+        ignored=found.ignored,
+        raw_headers=tags,
     )
     if pos_id is None:
         parsed.meta["respondent_id"] = [f"row{line}" for line in parsed.lines]
