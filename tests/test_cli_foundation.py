@@ -196,4 +196,4 @@ def test_notebooks_on_an_unreadable_table_fail_with_one_line(tmp_path):
     source.to_csv(data, index=False)
     result = run_cli("notebooks", "run", "--data", str(data), "-o", str(tmp_path / "nb"))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "column 'INF_TIMELY', data row 3: 'abc' is not a number" in result.stderr
+    assert "bad.csv: line 4, column 'INF_TIMELY': 'abc' is not a number" in result.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from survey.errors import shorten
 from survey.importers.assemble import Parsed, body, find, meta_from
 from survey.importers.matching import Mapping, TextIndex, map_headers, normalise
 from survey.importers.readers import IngestError, Sheet, parse_datetime, parse_number
@@ -59,9 +60,16 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping, fmt: str) -> P
     targets = found.targets
     item_targets = [t for t in targets.values() if t.column not in META_COLUMNS]
     if not item_targets:
+        near = [
+            f"{shorten(i['header'], 60)!r} {i['reason'].split(':')[0]}"
+            for i in found.ignored
+            if str(i["reason"]).startswith("resembles")
+        ]
         raise IngestError(
             f"{sheet.path}: no column matched an item of the instrument (first headers: "
-            f"{heads[:4]}); name them in a mapping file (--mapping)"
+            f"{[shorten(h, 60) for h in heads[:4]]})"
+            + (f"; near: {'; '.join(near[:3])}" if near else "")
+            + "; name them in a mapping file (--mapping)"
         )
     language = TextIndex(instrument).language(heads) or "en"
     meta: dict[str, list] = {}
