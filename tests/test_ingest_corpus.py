@@ -233,10 +233,10 @@ def test_german_dates_are_day_first(corpus):
         "surveyjs_lines.jsonl",
         "surveyjs_keyed.json",
         "surveyjs_wrapped.json",
-    ],  # fmt: skip
+    ],
 )
 def test_surveyjs_shapes_give_three_respondents(corpus, name):
-    result, rep, table = _ingest(corpus, name)
+    result, _, table = _ingest(corpus, name)
     assert result.exit_code == 0
     assert table["respondent_id"].tolist() == ["s1", "s2", "s3"]  # keyed: three, not one merged
     assert table["OUT_GRADE"].tolist() == [2.0, 3.0, 1.0]

@@ -36,7 +36,11 @@ def _ingest(path, out):
             "broken.xlsx: not a readable .xlsx workbook",
         ),
         ("half.json", b'[{"OUT_GRADE": 2},', "half.json: line 1, column 19: not valid JSON"),
-        ("lines.json", b'{"OUT_GRADE": 2}\n{oops}\n', "lines.json: line 2, column 2: not valid JSON"),
+        (
+            "lines.json",
+            b'{"OUT_GRADE": 2}\n{oops}\n',
+            "lines.json: line 2, column 2: not valid JSON",
+        ),
         (
             "qualtrics.csv",
             b"StartDate,ResponseId\n",
