@@ -5,8 +5,8 @@ heavy dependencies themselves so that ``alignmeter --help`` starts fast.
 
 One error policy for every command: input a user can fix (:class:`survey.errors.UserError`,
 or a file the system cannot open) ends with one line on stderr and exit code 1; exit code 2
-means done, but rows were left out (a command says so itself); usage errors are click's
-(exit 2, with the usage line). Anything else is a bug: one line saying so and exit code
+means done, but rows were left out (a command says so itself), and nothing else: usage
+errors print click's usage line and exit with 1 too. Anything else is a bug: one line saying so and exit code
 :data:`BUG_EXIT`, the traceback with ``--debug``.
 """
 
@@ -72,9 +72,10 @@ def run() -> None:
     except Exception as exc:
         # Usage errors (click's, or the copy of click that typer >= 0.25 vendors) print
         # themselves with the usage line.
+        # They exit with 1, not click's 2: scripts read 2 as "done, rows left out".
         if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
         if STATE["debug"]:
             raise
         if isinstance(exc, USER_ERRORS):

@@ -48,7 +48,7 @@ QUARANTINED = {
                                              (6, "business_unit", "missing value"),
                                              (6, "department", "missing value")]),
     "google_en.csv": (2, 2, 1, 1, [(3, "OUT_GRADE", "unknown answer 'very good'")]),
-    "surveyjs_bad_duration.json": (2, 2, 1, 1, [(1, "duration_s", "could not convert")]),
+    "surveyjs_bad_duration.json": (2, 2, 1, 1, [(1, "duration_s", "not a number: 'slow'")]),
 }  # fmt: skip
 
 ERRORS = {

@@ -194,14 +194,22 @@ def read_delimited(path: Path) -> Sheet:
         extra = row[width:]
         if any(cell.strip() for cell in extra):
             sheet.bad[i] = f"{len(row)} fields, the header has {width}"
+        elif len(row) < width and i < len(rows) - 1:
+            # a line break inside an unquoted answer splits a record in two
+            sheet.bad[i] = (
+                f"{len(row)} fields, the header has {width}: a record broken by a line break "
+                "in an unquoted answer?"
+            )
     last = len(rows) - 1
     if cut_in_quote:
         sheet.bad[last] = "the file ends inside a quoted field: cut off, not a whole response"
-    elif unterminated and last > 0 and len(rows[last]) < width:
+    elif last > 0 and len(rows[last]) < width and unterminated:
         sheet.bad[last] = (
             f"the file ends inside this row ({len(rows[last])} of {width} fields): "
             "cut off, not a whole response"
         )
+    elif last > 0 and len(rows[last]) < width:
+        sheet.bad[last] = f"{len(rows[last])} fields, the header has {width}"
     elif unterminated:
         sheet.findings.append("the file does not end with a line break")
     return sheet
@@ -276,7 +284,10 @@ def parse_number(text: str) -> float:
         s = s.replace(".", "").replace(",", ".")
     elif re.fullmatch(r"-?\d*,\d+", s):
         s = s.replace(",", ".")
-    return float(s)
+    try:
+        return float(s)
+    except ValueError:
+        raise ValueError(f"not a number: {shorten(text)!r}") from None
 
 
 _DATE_FORMATS = (
