@@ -6,8 +6,8 @@ heavy dependencies themselves so that ``alignmeter --help`` starts fast.
 One error policy for every command: input a user can fix (:class:`survey.errors.UserError`,
 or a file the system cannot open) ends with one line on stderr and exit code 1; exit code 2
 means done, but rows were left out (a command says so itself), and nothing else: usage
-errors print click's usage line and exit with 1 too. Anything else is a bug: one line saying so and exit code
-:data:`BUG_EXIT`, the traceback with ``--debug``.
+errors print click's usage line and exit with 1 too. Anything else is a bug: one line
+saying so and exit code :data:`BUG_EXIT`, the traceback with ``--debug``.
 """
 
 from __future__ import annotations

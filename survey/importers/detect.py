@@ -55,7 +55,7 @@ def detect_format(
     raise IngestError(
         f"{path}: cannot tell which tool wrote this file. Saw {len(heads)} columns ({how}) "
         f"starting {[shorten(h, 40) for h in heads[:5]]}, and none of the signatures: "
-        f"Qualtrics (ResponseId and an ImportId row), LimeSurvey (submitdate, lastpage), Google Forms (Timestamp first), "
-        f"Microsoft Forms (ID, Start time), our codes. Name the format with --format and the "
-        f"columns with --mapping"
+        f"Qualtrics (ResponseId and an ImportId row), LimeSurvey (submitdate, lastpage), "
+        f"Google Forms (Timestamp first), Microsoft Forms (ID, Start time), our codes. "
+        f"Name the format with --format and the columns with --mapping"
     )
