@@ -161,13 +161,13 @@ def read_table(
     numbers or dates are emptied and listed there instead of raising (see
     :func:`survey.responses.conform`)."""
     path = Path(path)
-    fmt = table_format(path, fmt)
-    if fmt not in READ_FORMATS:
-        raise UserError(f"{path}: alignmeter reads {READ_FORMATS} tables, not {fmt}")
     if not path.exists():
         raise UserError(f"{path}: no such file")
     if path.is_dir():
         raise UserError(f"{path}: is a folder, not a response table")
+    fmt = table_format(path, fmt)
+    if fmt not in READ_FORMATS:
+        raise UserError(f"{path}: alignmeter reads {READ_FORMATS} tables, not {fmt}")
     try:
         if fmt == "csv":
             raw = pd.read_csv(path, dtype={"respondent_id": "str"}, keep_default_na=True)
