@@ -268,3 +268,14 @@ def test_limesurvey_codes_partial_and_multiple_choice(corpus):
         assert table["business_unit"].tolist() == ["Süd", "Süd", "Nord"]
         assert table["OBS_MAIN_1"].tolist() == [1.0, 0.0, 1.0]
         assert table["status"].tolist() == ["complete", "partial", "complete"]
+
+
+def test_a_misspelt_header_is_matched_with_its_confidence_a_reworded_one_is_not(corpus):
+    result, rep, table = _ingest(corpus, "google_typo.csv")
+    assert result.exit_code == 0 and table["OUT_GRADE"].tolist() == [2.0]
+    grade = next(m for m in rep["matches"] if m["column"] == "OUT_GRADE")
+    assert grade["how"] == "similar text" and 0.95 <= grade["confidence"] < 1
+    assert "-> OUT_GRADE (similar text, confidence" in result.output  # "check it" on stderr
+    result, _, _ = _ingest(corpus, "google_near_match.csv")  # "marketing and product"
+    assert result.exit_code == 1
+    assert "resembles OUT_GRADE" in str(result.exception)

@@ -82,7 +82,7 @@ def summary(report: dict) -> list[str]:
             f"({m['how']}, confidence {float(m['confidence']):.2f}): check it"
         )
     for finding in r["findings"]:
-        lines.append(f"  note: {shorten(finding, 200)}")
+        lines.append(f"  note: {shorten(finding, 320)}")
     others = [
         c
         for c in r["columns_ignored"]

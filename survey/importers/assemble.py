@@ -336,7 +336,7 @@ def _validate(parsed: Parsed, wide: pd.DataFrame, instrument: Instrument, proble
     findings = list(parsed.findings)
     for entry in ignored:
         if str(entry["reason"]).startswith(("no header;", "resembles", "its text is")):
-            name = shorten(entry["header"]) if entry["header"] else "(no header)"
+            name = shorten(entry["header"], 60) if entry["header"] else "(no header)"
             findings.append(f"column {name!r}: {entry['reason']}")
     report = {
         "file": str(parsed.read.get("file", "")),
@@ -367,8 +367,12 @@ def _validate(parsed: Parsed, wide: pd.DataFrame, instrument: Instrument, proble
 def _ignored(parsed: Parsed) -> list[dict[str, object]]:
     """Columns left out, each with why; a column without header says whether it held data."""
     out = []
+    raw = parsed.raw_headers or []
     for entry in parsed.ignored:
         entry = dict(entry)
+        pos = int(entry.get("position", 0)) - 1  # type: ignore[call-overload]
+        if not entry["header"] and 0 <= pos < len(raw) and raw[pos].strip():
+            entry["header"] = raw[pos]  # a metadata column, blanked for the matcher
         if entry["reason"] == "no header" and "position" in entry:
             pos = int(entry["position"]) - 1  # type: ignore[call-overload]
             filled = sum(1 for row in parsed.cells if pos < len(row) and row[pos].strip())

@@ -28,6 +28,7 @@ from survey.responses import META_COLUMNS
 
 IGNORE = "ignore"
 ACCEPT_SIMILARITY = 0.95  # a typo or two in an item's text; a reworded question is not
+TYPO_SIMILARITY = 0.75  # "rechtzeitg" for "rechtzeitig"; "product" for "marketing" is not
 STATEMENT_CONFIDENCE = 0.95  # an item's whole text after a question of the consultant's
 NEAR_SIMILARITY = 0.6  # closer than this is reported as "resembles"
 
@@ -237,7 +238,7 @@ class TextIndex:
                     return parts
         return set()
 
-    def near(self, header: str) -> tuple[str, float] | None:
+    def near(self, header: str) -> tuple[str, float, str] | None:
         """The closest item text to a header that matched nothing, and how close (0-1).
 
         A question of a consultant's own ("How satisfied are you with our CRM?") can read
@@ -248,7 +249,7 @@ class TextIndex:
         key = normalise(header)
         if not key:
             return None
-        best: tuple[float, str] = (0.0, "")
+        best: tuple[float, str, str] = (0.0, "", "")
         matcher = difflib.SequenceMatcher(autojunk=False)
         matcher.set_seq2(key)
         for text, targets in self._candidates.items():
@@ -257,15 +258,15 @@ class TextIndex:
                 continue
             ratio = matcher.ratio()
             if ratio > best[0]:
-                best = (ratio, ", ".join(sorted(targets)))
+                best = (ratio, ", ".join(sorted(targets)), text)
         # the statement of "Question - Statement" or "Question [Statement]" may be the item
         for _, statement in _pairs(header):
             s = normalise(statement)
             if s in self.texts:
                 cols = ", ".join(sorted({t.column for t in self.texts[s]}))
                 if best[0] < 0.9:
-                    best = (0.9, cols)
-        return (best[1], round(best[0], 3)) if best[0] >= NEAR_SIMILARITY else None
+                    best = (0.9, cols, "")
+        return (best[1], round(best[0], 3), best[2]) if best[0] >= NEAR_SIMILARITY else None
 
     @property
     def _candidates(self) -> dict[str, set[str]]:
@@ -288,6 +289,31 @@ class TextIndex:
                 votes[lang] += 1
         best = max(votes, key=votes.get)
         return best if votes[best] else None
+
+
+def typos_only(a: str, b: str) -> bool:
+    """Whether two normalised texts differ only by misspelt words, word for word.
+
+    Character similarity alone would accept "between product and sales" for "between
+    marketing and sales" in a long enough sentence; a changed, added or dropped word
+    is a different question.
+
+    Examples
+    --------
+    >>> typos_only("how often do you meet", "how oftne do you meet")
+    True
+    >>> typos_only("between product and sales", "between marketing and sales")
+    False
+    """
+    x, y = a.split(), b.split()
+    if len(x) != len(y):
+        return False
+    for u, v in zip(x, y, strict=True):
+        if u != v and (
+            min(len(u), len(v)) < 4 or difflib.SequenceMatcher(None, u, v).ratio() < TYPO_SIMILARITY
+        ):
+            return False
+    return True
 
 
 def _pairs(header: str) -> list[tuple[str, str]]:
@@ -408,6 +434,7 @@ def map_headers(
         if (
             near
             and near[1] >= ACCEPT_SIMILARITY
+            and typos_only(normalise(name), near[2])
             and len(found := index.lookup_columns(near[0])) == 1
         ):
             by_text.append((pos, header, found.pop(), "similar text", near[1]))
@@ -416,8 +443,8 @@ def map_headers(
                 {
                     "position": pos + 1,
                     "header": header,
-                    "reason": f"resembles {near[0]} (similarity {near[1]:.2f}, below "
-                    f"{ACCEPT_SIMILARITY}): not mapped; map it in --mapping "
+                    "reason": f"resembles {near[0]} (similarity {near[1]:.2f}; other words "
+                    f"or below {ACCEPT_SIMILARITY}): not mapped; map it in --mapping "
                     f"('columns: {{header: CODE}}' or 'ignore')",
                     "closest": near[0],
                     "similarity": near[1],
