@@ -47,11 +47,15 @@ QUARANTINED = {
                                              (6, "(row)", "the file ends inside this row"),
                                              (6, "business_unit", "missing value"),
                                              (6, "department", "missing value")]),
+    "qualtrics_multi_recodes.csv": (2, 3, 1, 2, [(5, "(row)", "Qualtrics survey preview"),
+                                                 (6, "OBS_MAIN", "unknown answer(s) in '12,1'")]),
     "google_en.csv": (2, 2, 1, 1, [(3, "OUT_GRADE", "unknown answer 'very good'")]),
     "surveyjs_bad_duration.json": (2, 2, 1, 1, [(1, "duration_s", "not a number: 'slow'")]),
 }  # fmt: skip
 
 ERRORS = {
+    "generic_nul_inside.csv": "binary content, not a text table",
+    "google_mixed_date_orders.csv": "column Timestamp: dates written both day/month/year and",
     "generic_bad_byte.csv": "line 5: neither UTF-8 nor Windows-1252 text (byte 9)",
     "generic_binary.csv": "binary content, not a text table",
     "generic_empty.csv": "the file is empty",
@@ -279,3 +283,14 @@ def test_a_misspelt_header_is_matched_with_its_confidence_a_reworded_one_is_not(
     result, _, _ = _ingest(corpus, "google_near_match.csv")  # "marketing and product"
     assert result.exit_code == 1
     assert "resembles OUT_GRADE" in str(result.exception)
+
+
+def test_slash_dates_follow_the_order_the_column_shows(corpus):
+    _, _, table = _ingest(corpus, "google_uk_dates.csv")
+    assert table["submitted_at"].tolist() == ["2026-04-03T10:05:00Z", "2026-04-25T10:05:00Z"]
+
+
+def test_qualtrics_joined_recodes_tick_their_options(corpus):
+    _, _, table = _ingest(corpus, "qualtrics_multi_recodes.csv")
+    row = table.set_index("respondent_id").loc["R_1"]
+    assert [row[f"OBS_MAIN_{i}"] for i in range(1, 5)] == [1.0, 0.0, 1.0, 0.0]

@@ -18,6 +18,8 @@ from survey import load_instrument
 from survey.importers import IngestError, ingest
 from survey.synthetic import generate
 
+pytestmark = pytest.mark.slow  # about a minute: many files written and read
+
 INS = load_instrument()
 POOL = helpers.as_tools_keep_it(generate(units=2, per_department=4, seed=3).responses, INS)
 POOL = POOL[POOL["status"] == "complete"].reset_index(drop=True)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from survey.errors import shorten
 from survey.importers.matching import LabelIndex, Mapping, Target, normalise
-from survey.importers.readers import parse_number
+from survey.importers.readers import IngestError, parse_datetime, parse_number, slash_order
 from survey.instrument import Instrument
 from survey.responses import empty_wide
 from survey.schema import QUARANTINE_COLUMNS, validate_responses
@@ -292,7 +293,8 @@ def _merge(rows: list[list[str]], where: list[int]) -> tuple[list[str], list[int
 
 def _joined(instrument, code, cells, sep, labels, wide, problems) -> None:
     opts = instrument.options(code)
-    known = labels.labels(f"{code}_{opts[0].code}")
+    # labels (choice text) or the option codes themselves ("1,3,5": Qualtrics recodes)
+    known = {**labels.labels(f"{code}_{opts[0].code}"), **{str(o.code): o.code for o in opts}}
     cols = instrument.item_columns(code)
     block = np.full((len(cells), len(opts)), np.nan)
     codes = np.array([float(o.code) for o in opts])
@@ -402,6 +404,13 @@ def meta_from(
     """
     if pos is None:
         return [default] * len(rows)
+    if convert is parse_datetime:
+        cells = [row[pos] if pos < len(row) else "" for row in rows]
+        try:
+            order = slash_order(cells)
+        except ValueError as exc:
+            raise IngestError(f"column {column or pos + 1}: {exc}") from None
+        convert = partial(parse_datetime, order=order)
     out = []
     for r, row in enumerate(rows):
         cell = row[pos] if pos < len(row) else ""

@@ -79,8 +79,11 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
         raise IngestError(f"{sheet.path}: Qualtrics export with no responses")
     by_code = _by_code(instrument)
     # Ours by tag, else by the question text of row 2.
+    # a multiple-choice item in one column (not split): its tag is the item code
+    joined = {i.code for i in instrument.items if instrument.kind(i) == "multiple"}
     headers = [
-        t if (t in by_code or t in mapping.columns) else texts[i] for i, t in enumerate(tags)
+        t if (t in by_code or t in mapping.columns or t in joined) else texts[i]
+        for i, t in enumerate(tags)
     ]
     skipped = {i: "Qualtrics metadata" for i, tag in enumerate(tags) if tag in META}
     headers = ["" if i in skipped else h for i, h in enumerate(headers)]

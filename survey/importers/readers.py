@@ -152,7 +152,12 @@ def _records(text: str, sep: str, strict: bool):
 def read_delimited(path: Path) -> Sheet:
     found = decode_text(path)
     text = found.text.lstrip("\ufeff")
-    sep = sniff_separator(text)
+    hint = re.match(r"sep=(.)\r?\n", text)
+    if hint:  # Excel's separator line: "sep=;" before the header
+        sep = hint.group(1)
+        text = " " * (hint.end() - 1) + "\n" + text[hint.end() :]  # keep line numbers
+    else:
+        sep = sniff_separator(text)
     old_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_CELL)
     cut_in_quote = False
@@ -165,7 +170,8 @@ def read_delimited(path: Path) -> Sheet:
             cut_in_quote = "unexpected end of data" in str(exc)
             records = list(_records(text, sep, strict=False))
     except csv.Error as exc:
-        raise IngestError(f"{path}: not a readable table ({exc})") from None
+        where = _error_line(text, sep)
+        raise IngestError(f"{path}: {where}not a readable table ({exc})") from None
     finally:
         csv.field_size_limit(old_limit)
     kept = [(line, row) for line, row in records if any(cell.strip() for cell in row)]
@@ -213,6 +219,17 @@ def read_delimited(path: Path) -> Sheet:
     elif unterminated:
         sheet.findings.append("the file does not end with a line break")
     return sheet
+
+
+def _error_line(text: str, sep: str) -> str:
+    """ "line N: " where the csv module stops on a file, for the message."""
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=sep)
+    try:
+        for _ in reader:
+            pass
+    except csv.Error:
+        return f"line {reader.line_num}: "
+    return ""
 
 
 def read_xlsx(path: Path) -> Sheet:
@@ -306,7 +323,32 @@ _DATE_FORMATS = (
 )
 
 
-def parse_datetime(text: str) -> pd.Timestamp:
+_SLASH = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\b")
+
+
+def slash_order(values: list[str]) -> str:
+    """``"mdy"`` or ``"dmy"``: how a column writes ``03/04/2026``, told by the cells
+    whose day is above 12 (Google Forms writes the account's locale: US month first, UK and
+    others day first). A column with both raises ``ValueError``; one with neither is read
+    month first, as the English exports of Google and Microsoft Forms write it.
+
+    Examples
+    --------
+    >>> slash_order(["03/04/2026 10:00:00", "25/04/2026 10:00:00"])
+    'dmy'
+    """
+    day_first = month_first = False
+    for value in values:
+        m = _SLASH.match(value)
+        if m:
+            day_first |= int(m.group(1)) > 12
+            month_first |= int(m.group(2)) > 12
+    if day_first and month_first:
+        raise ValueError("dates written both day/month/year and month/day/year")
+    return "dmy" if day_first else "mdy"
+
+
+def parse_datetime(text: str, order: str = "mdy") -> pd.Timestamp:
     """A timestamp in ISO, German (``22.11.2026 13:40``), US form or as an Excel serial.
 
     Times without a zone are taken as UTC; unreadable text raises ``ValueError``.
@@ -322,7 +364,10 @@ def parse_datetime(text: str) -> pd.Timestamp:
     if re.fullmatch(r"\d{5}([.,]\d+)?", s):  # Excel serial day number, either decimal mark
         days = float(s.replace(",", "."))
         return pd.Timestamp(EXCEL_EPOCH + timedelta(days=days), tz="UTC").round("s")
-    for fmt in _DATE_FORMATS:
+    formats = _DATE_FORMATS
+    if order == "dmy":
+        formats = tuple(f.replace("%m/%d/", "%d/%m/") for f in _DATE_FORMATS)
+    for fmt in formats:
         try:
             return pd.Timestamp(datetime.strptime(s, fmt), tz="UTC")
         except ValueError:
