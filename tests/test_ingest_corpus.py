@@ -49,6 +49,8 @@ QUARANTINED = {
                                              (6, "department", "missing value")]),
     "qualtrics_multi_recodes.csv": (2, 3, 1, 2, [(5, "(row)", "Qualtrics survey preview"),
                                                  (6, "OBS_MAIN", "unknown answer(s) in '12,1'")]),
+    "msforms_gap_bad_cell.xlsx": (2, 2, 1, 1, [(4, "department", "unknown answer 'Finance'"),
+                                               (4, "department", "missing value")]),
     "google_en.csv": (2, 2, 1, 1, [(3, "OUT_GRADE", "unknown answer 'very good'")]),
     "surveyjs_bad_duration.json": (2, 2, 1, 1, [(1, "duration_s", "not a number: 'slow'")]),
 }  # fmt: skip
