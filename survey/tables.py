@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def write_table(
     instrument: Instrument | None = None,
     lang: str = "en",
 ) -> Path:
-    """Write a wide table; CSV is UTF-8 with ISO dates, so equal tables give equal bytes.
+    """Write a wide table (readable by its owner only: respondent-level data); CSV is UTF-8
+    with ISO dates, so equal tables give equal bytes.
 
     ``spss`` and ``stata`` need the ``instrument`` for labels (in ``lang``).
 
@@ -97,6 +99,9 @@ def write_table(
     path = Path(path)
     fmt = table_format(path, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # respondent-level data: readable by its owner only, from the first byte written
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
     if fmt == "csv":
         wide.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ", lineterminator="\n")
     elif fmt == "parquet":
@@ -170,7 +175,14 @@ def read_table(
         raise UserError(f"{path}: alignmeter reads {READ_FORMATS} tables, not {fmt}")
     try:
         if fmt == "csv":
-            raw = pd.read_csv(path, dtype={"respondent_id": "str"}, keep_default_na=True)
+            with warnings.catch_warnings():
+                # More fields than the header: pandas would take the surplus as an index
+                # (index_col=None) or drop it with a warning (False); either shifts or
+                # loses cells without a word, so the warning is an error here.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                raw = pd.read_csv(
+                    path, dtype={"respondent_id": "str"}, keep_default_na=True, index_col=False
+                )
         else:
             raw = pd.read_parquet(path)
             _release_arrow_memory()  # decoding buffers
@@ -181,6 +193,10 @@ def read_table(
         ) from None
     except pd.errors.EmptyDataError:
         raise UserError(f"{path}: the file is empty") from None
+    except pd.errors.ParserWarning:
+        raise UserError(
+            f"{path}: not a readable CSV table (the first data row has more fields than the header)"
+        ) from None
     except pd.errors.ParserError as exc:
         raise UserError(f"{path}: not a readable CSV table ({shorten_message(exc, 200)})") from None
     except (OSError, ValueError) as exc:  # pyarrow: not a Parquet file, truncated footer
