@@ -166,13 +166,13 @@ def read_table(
     numbers or dates are emptied and listed there instead of raising (see
     :func:`survey.responses.conform`)."""
     path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: no such file")
     if path.is_dir():
         raise UserError(f"{path}: is a folder, not a response table")
     fmt = table_format(path, fmt)
     if fmt not in READ_FORMATS:
         raise UserError(f"{path}: alignmeter reads {READ_FORMATS} tables, not {fmt}")
+    if not path.exists():
+        raise UserError(f"{path}: no such file")
     try:
         if fmt == "csv":
             with warnings.catch_warnings():
