@@ -189,12 +189,18 @@ def assemble(parsed: Parsed, instrument: Instrument, mapping: Mapping) -> Import
             touched_multi.add(multi_of[col])
             out = _ticks(cells, col, instrument, vendor, known, user, problems, parsed.notes)
         else:
+            # Answers repeat (a few labels in every row): convert each distinct text once.
+            seen: dict[str, tuple[object, str | None]] = {}
             for r, cell in enumerate(cells):
-                try:
-                    out.append(_convert(cell, col, instrument, vendor, known, user))
-                except ValueError as exc:
-                    problems.append((r, col, excerpt(cell), str(exc)))
-                    out.append(None)
+                if cell not in seen:
+                    try:
+                        seen[cell] = (_convert(cell, col, instrument, vendor, known, user), None)
+                    except ValueError as exc:
+                        seen[cell] = (None, str(exc))
+                value, error = seen[cell]
+                if error is not None:
+                    problems.append((r, col, excerpt(cell), error))
+                out.append(value)
         if wide[col].dtype == "float64":
             wide[col] = np.array([np.nan if v is None else float(v) for v in out])
         else:
@@ -282,6 +288,9 @@ def _ticks(cells, col, instrument, vendor, labels, user, problems, notes) -> lis
 
 def _merge(rows: list[list[str]], where: list[int]) -> tuple[list[str], list[int]]:
     """One cell per row from several columns holding one item; rows answering twice."""
+    if len(where) == 1:  # one column holds the item: nothing to merge
+        p = where[0]
+        return [row[p] if p < len(row) else "" for row in rows], []
     cells, clashes = [], []
     for r, row in enumerate(rows):
         filled = [row[p] for p in where if p < len(row) and row[p].strip()]
