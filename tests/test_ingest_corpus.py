@@ -27,6 +27,7 @@ QUARANTINED = {
     "generic_blank_lines.csv": (2, 3, 2, 1, [(5, "OUT_GRADE", "code not one of")]),
     "generic_truncated_row.csv": (2, 3, 2, 1, [(4, "(row)", "the file ends inside this row")]),
     "generic_truncated_quote.csv": (2, 3, 2, 1, [(4, "(row)", "ends inside a quoted field")]),
+    "generic_no_final_newline.csv": (2, 3, 2, 1, [(4, "(row)", "ends without a line break")]),
     "generic_extra_fields.csv": (2, 3, 2, 1, [(3, "(row)", "8 fields, the header has 7")]),
     "generic_long_cell.csv": (2, 3, 2, 1, [(3, "OUT_ONE_CHANGE", "text longer than")]),
     "generic_formula.csv": (2, 3, 2, 1, [(3, "OUT_GRADE", "unknown answer")]),
@@ -136,8 +137,9 @@ def test_how_the_file_was_read_is_reported(corpus):
     assert rep["line_endings"] == "CR" and rep["separator"] == ","
     _, rep, _ = _ingest(corpus, "generic_semicolon.csv")
     assert (rep["encoding"], rep["separator"], rep["line_endings"]) == ("utf-8", ";", "CRLF")
-    _, rep, _ = _ingest(corpus, "generic_no_final_newline.csv")
+    _, rep, _ = _ingest(corpus, "google_no_final_newline.csv")  # Google writes none
     assert "the file does not end with a line break" in rep["findings"]
+    assert rep["quarantined"] == 0
     assert all(m["confidence"] == 1.0 and m["how"] == "code" for m in rep["matches"])
 
 

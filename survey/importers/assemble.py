@@ -58,9 +58,23 @@ TICKED = {"1", "y", "yes", "ja", "j", "true", "wahr", "x"}
 UNTICKED = {"0", "n", "no", "nein", "false", "falsch"}
 
 
-def body(sheet, header_rows: int) -> tuple[list[list[str]], list[int], list]:
+def body(
+    sheet, header_rows: int, ends_with_newline: bool = False
+) -> tuple[list[list[str]], list[int], list]:
     """Data rows of a sheet, where each is in the file, and the rows that are no whole
-    record (cut off, too many fields) as problems for the quarantine."""
+    record (cut off, too many fields) as problems for the quarantine.
+
+    ``ends_with_newline``: the tool ends every row with a line break (LimeSurvey,
+    Qualtrics, alignmeter, Excel's CSV), so a file without one was cut inside its last
+    field, where no count of fields can tell.
+    """
+    if ends_with_newline and sheet.unterminated and len(sheet.rows) > header_rows:
+        last = len(sheet.rows) - 1
+        sheet.bad.setdefault(
+            last,
+            "the file ends without a line break, which this tool always writes: the last "
+            "row may be cut off, so it is not taken as a whole response",
+        )
     data = sheet.rows[header_rows:]
     lines = sheet.lines[header_rows:]
     problems = [

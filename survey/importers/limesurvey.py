@@ -40,7 +40,7 @@ def heading_code(heading: str) -> str:
 def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
     rows = sheet.rows
     heads = [c.strip() for c in rows[0]]
-    data, lines, problems = body(sheet, 1)
+    data, lines, problems = body(sheet, 1, ends_with_newline=True)
     if not data:
         raise IngestError(f"{sheet.path}: LimeSurvey export with no responses")
     ours = lss.response_columns(instrument)

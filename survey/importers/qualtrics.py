@@ -74,7 +74,7 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
             t if not t.startswith("V") or not t[1:].isdigit() else texts[i].strip()
             for i, t in enumerate(tags)
         ]
-    data, lines, problems = body(sheet, header_rows)
+    data, lines, problems = body(sheet, header_rows, ends_with_newline=True)
     if not data:
         raise IngestError(f"{sheet.path}: Qualtrics export with no responses")
     by_code = _by_code(instrument)

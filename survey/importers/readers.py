@@ -51,6 +51,7 @@ class Sheet:
     findings: list[str] = field(default_factory=list)
     line_endings: str = ""
     other_lines: list[int] = field(default_factory=list)  # cp1252 lines of a UTF-8 file
+    unterminated: bool = False  # a whole last row, but no line break after it
 
     def __post_init__(self) -> None:
         if not self.lines:
@@ -217,6 +218,7 @@ def read_delimited(path: Path) -> Sheet:
     elif last > 0 and len(rows[last]) < width:
         sheet.bad[last] = f"{len(rows[last])} fields, the header has {width}"
     elif unterminated:
+        sheet.unterminated = True
         sheet.findings.append("the file does not end with a line break")
     return sheet
 

@@ -41,7 +41,7 @@ def is_msforms(rows: list[list[str]]) -> bool:
 
 def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping, fmt: str) -> Parsed:
     heads = [c.strip() for c in sheet.rows[0]]
-    data, lines, problems = body(sheet, 1)
+    data, lines, problems = body(sheet, 1, ends_with_newline=fmt == "csv")
     if not data:
         raise IngestError(f"{sheet.path}: a header row and no responses")
     skip = {
