@@ -23,23 +23,31 @@ def parse_languages(value: str) -> tuple[Language, ...]:
 
 
 def export_instrument(
-    instrument: Instrument, fmt: str, path: str | Path, langs: tuple[Language, ...]
+    instrument: Instrument,
+    fmt: str,
+    path: str | Path,
+    langs: tuple[Language, ...],
+    units: dict[str, str] | None = None,
 ) -> list[Path]:
-    """Write the instrument in format ``fmt``; returns the files written."""
+    """Write the instrument in format ``fmt``; returns the files written.
+
+    ``units`` (code -> name, a project's business units) turn the business-unit question
+    into a list to choose from, as in our web survey; without them it is a required text.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "limesurvey":
         from survey.exporters.limesurvey import write_limesurvey
 
-        return [write_limesurvey(instrument, path, langs)]
+        return [write_limesurvey(instrument, path, langs, units)]
     if fmt == "surveyjs":
         from survey.exporters.surveyjs import write_surveyjs
 
-        return [write_surveyjs(instrument, path, langs)]
+        return [write_surveyjs(instrument, path, langs, units)]
     if fmt == "qualtrics":
         from survey.exporters.qualtrics import write_qualtrics
 
-        return write_qualtrics(instrument, path, langs)
+        return write_qualtrics(instrument, path, langs, units)
     if fmt == "print":
         from survey.exporters.printable import write_questionnaire
 
@@ -47,7 +55,7 @@ def export_instrument(
         out: list[Path] = []
         for lang in langs:
             target = path if len(langs) == 1 else path.with_name(f"{path.stem}_{lang}{path.suffix}")
-            out += write_questionnaire(instrument, target, lang)
+            out += write_questionnaire(instrument, target, lang, units)
         return out
     raise UserError(f"unknown export format {fmt!r}; use one of {EXPORT_FORMATS}")
 

@@ -57,6 +57,8 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
             headers.append(h)
         else:
             headers.append(h)
+    for pos in _dont_know(heads, headers, data, instrument, ours):
+        skipped[pos] = "don't-know box, read into its item"
     found = map_headers(headers, instrument, mapping, by_code, skipped, names=set(heads))
     targets = found.targets
     codes = {}
@@ -101,6 +103,29 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
         ignored=found.ignored,
         raw_headers=heads,
     )
+
+
+def _dont_know(heads, headers, data, instrument: Instrument, ours: dict[str, str]) -> list[int]:
+    """A ticked "don't know" checkbox of a number item (``POWPRICINGDK[DK]``, see
+    :func:`survey.exporters.limesurvey.dont_know_headings`) becomes the answer code ``DK``
+    in the item's own columns, which LimeSurvey left empty (the item was hidden); returns
+    the boxes' positions."""
+    dont_know = lss.dont_know_headings(instrument)
+    boxes = []
+    for pos, head in enumerate(heads):
+        item = dont_know.get(heading_code(head))
+        if item is None:
+            continue
+        boxes.append(pos)
+        headers[pos] = ""  # read here, not a column of ours
+        columns = set(instrument.item_columns(item))
+        where = [i for i, h in enumerate(heads) if ours.get(heading_code(h)) in columns]
+        for row in data:
+            if pos < len(row) and row[pos].strip().lower() in {"y", "yes", "ja"}:
+                for i in where:
+                    row.extend([""] * (i + 1 - len(row)))
+                    row[i] = lss.DONT_KNOW_CODE
+    return boxes
 
 
 def _date(text: str):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from survey.exporters.qualtrics import choice_recodes
+from survey.exporters.qualtrics import choice_recodes, dont_know_tag, has_dont_know_box
 from survey.importers.assemble import Parsed, body, find, meta_from
 from survey.importers.matching import Mapping, map_headers
 from survey.importers.readers import IngestError, Sheet, parse_datetime, parse_number
@@ -63,6 +63,29 @@ def _by_code(instrument: Instrument) -> dict[str, str]:
     return out
 
 
+def _dont_know(tags: list[str], data: list[list[str]], instrument: Instrument) -> set[int]:
+    """A ticked "don't know" box of a number item (tag ``CODE_DK_1``, see
+    :func:`survey.exporters.qualtrics.dont_know_tag`) becomes -9 in the item's columns;
+    returns the boxes' positions, whose columns are then ignored."""
+    tag_of = {
+        f"{dont_know_tag(i)}_1": i for i in instrument.items if has_dont_know_box(instrument, i)
+    }
+    boxes = set()
+    for pos, tag in enumerate(tags):
+        item = tag_of.get(tag)
+        if item is None:
+            continue
+        boxes.add(pos)
+        own = {t for t, col in _by_code(instrument).items() if col in instrument.item_columns(item)}
+        where = [i for i, t in enumerate(tags) if t in own]
+        for row in data:
+            if pos < len(row) and row[pos].strip() not in {"", "0"}:
+                for i in where:
+                    row.extend([""] * (i + 1 - len(row)))
+                    row[i] = str(instrument.dont_know.code)
+    return boxes
+
+
 def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
     rows = sheet.rows
     legacy = not (len(rows) > 2 and any(c.strip().startswith('{"ImportId"') for c in rows[2]))
@@ -77,6 +100,7 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
     data, lines, problems = body(sheet, header_rows, ends_with_newline=True)
     if not data:
         raise IngestError(f"{sheet.path}: Qualtrics export with no responses")
+    boxes = _dont_know(tags, data, instrument)
     by_code = _by_code(instrument)
     # Ours by tag, else by the question text of row 2.
     # a multiple-choice item in one column (not split): its tag is the item code
@@ -86,6 +110,7 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
         for i, t in enumerate(tags)
     ]
     skipped = {i: "Qualtrics metadata" for i, tag in enumerate(tags) if tag in META}
+    skipped |= {i: "don't-know box, read into its item" for i in boxes}
     headers = ["" if i in skipped else h for i, h in enumerate(headers)]
     found = map_headers(
         headers, instrument, mapping, by_code, skipped, names={t.strip() for t in texts}

@@ -16,6 +16,7 @@ from survey.importers.assemble import Parsed, meta_from
 from survey.importers.matching import Mapping, Target
 from survey.importers.readers import IngestError, decode, parse_datetime, parse_number
 from survey.instrument import Instrument
+from survey.questionnaire import DK_SUFFIX
 
 HOST_KEYS = {"respondent_id", "id", "submitted_at", "duration_s", "language", "locale", "status"}
 
@@ -147,8 +148,15 @@ def _question_names(instrument: Instrument | None) -> set[str]:
 
 def _flatten(result: dict, instrument: Instrument) -> dict[str, str]:
     flat: dict[str, str] = {}
+    dont_know = []
     for key, value in result.items():
-        if isinstance(value, dict):
+        base = key.removesuffix(DK_SUFFIX)
+        if key.endswith(DK_SUFFIX) and base in instrument.item_map:
+            # the "don't know" box of a number item (survey.exporters.surveyjs): it stands
+            # for every column of the item; applied last, over any number SurveyJS kept
+            if value not in (None, [], "", False):
+                dont_know.append(base)
+        elif isinstance(value, dict):
             if key in instrument.item_map:  # constant sum (multipletext)
                 flat |= {f"{key}_{part}": _s(v) for part, v in value.items()}
             else:  # matrix block: rows are item codes
@@ -163,6 +171,8 @@ def _flatten(result: dict, instrument: Instrument) -> dict[str, str]:
             flat |= {f"{key}_{_s(v)}": "1" for v in value}
         else:
             flat[key] = _s(value)
+    for code in dont_know:
+        flat |= dict.fromkeys(instrument.item_columns(code), str(instrument.dont_know.code))
     return flat
 
 
