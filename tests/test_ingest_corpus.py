@@ -20,7 +20,7 @@ import make_corpus  # noqa: E402
 BASE = {"respondent_id": ["r1", "r2", "r3"], "business_unit": ["Süd", "Süd", "Nord"],
         "OUT_GRADE": [2.0, 3.0, 1.0], "INF_TIMELY": [5.0, 6.0, 7.0],
         "LEA_FOLLOWUP_RATE": [40.0, 75.0, 90.0]}  # fmt: skip
-WHOLE = ["generic_utf8.csv", "generic_bom.csv", "generic_utf16.csv", "generic_cp1252.csv", "generic_semicolon.csv", "generic_tab.tsv", "generic_lf.csv", "generic_cr_only.csv", "generic_quoted_all.csv", "generic_mixed_encoding.csv", "generic_no_final_newline.csv", "generic_trailing_empty_fields.csv", "generic_unnamed_empty_column.csv", "generic_percent_text.csv", "generic_decimal_comma.csv"]  # fmt: skip
+WHOLE = ["generic_utf8.csv", "generic_bom.csv", "generic_utf16.csv", "generic_cp1252.csv", "generic_semicolon.csv", "generic_tab.tsv", "generic_lf.csv", "generic_cr_only.csv", "generic_quoted_all.csv", "generic_mixed_encoding.csv", "generic_trailing_empty_fields.csv", "generic_unnamed_empty_column.csv", "generic_percent_text.csv", "generic_decimal_comma.csv"]  # fmt: skip
 
 # file: (exit code, rows read, accepted, quarantined, [(row, column, reason part)])
 QUARANTINED = {
@@ -140,6 +140,8 @@ def test_how_the_file_was_read_is_reported(corpus):
     _, rep, _ = _ingest(corpus, "google_no_final_newline.csv")  # Google writes none
     assert "the file does not end with a line break" in rep["findings"]
     assert rep["quarantined"] == 0
+    assert all(m["confidence"] == 1.0 and m["how"] == "text" for m in rep["matches"])
+    _, rep, _ = _ingest(corpus, "generic_utf8.csv")
     assert all(m["confidence"] == 1.0 and m["how"] == "code" for m in rep["matches"])
 
 
