@@ -15,6 +15,7 @@ import pingouin as pg
 from scipy import stats
 
 from analysis.anonymity import DEFAULT_THRESHOLD
+from survey.instrument import Instrument
 
 COLUMNS = [
     "department", "scale", "design", "wave_before", "wave_after", "n_before", "n_after",
@@ -151,6 +152,29 @@ def compare_waves(
     if ok.any():
         out.loc[ok, "p_adj"] = pg.multicomp(out.loc[ok, "p_val"].to_numpy(float), method=padjust)[1]
     return out
+
+
+def shared_scales(before: Instrument, after: Instrument) -> tuple[tuple[str, ...], list[str]]:
+    """Scales two waves' instruments share (same code and same item columns, so that the
+    scores mean the same), and the others, each with its label and the wave that has it.
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> full = load_instrument()
+    >>> shared, left_out = shared_scales(full, full)
+    >>> len(shared) == len(full.scales), left_out
+    (True, [])
+    """
+    same = tuple(
+        s.code
+        for s in after.scales
+        if s.code in before.scale_map
+        and before.scale_columns(s.code) == after.scale_columns(s.code)
+    )
+    left_out = [s.code for s in before.scales if s.code not in same]
+    left_out += [s.code for s in after.scales if s.code not in same and s.code not in left_out]
+    return same, left_out
 
 
 def _suppressed(design: str) -> dict:
