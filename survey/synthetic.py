@@ -143,6 +143,7 @@ class Diagnostic:
 
     responses: pd.DataFrame
     truth: dict = field(default_factory=dict)
+    instrument: Instrument | None = None  # recorded in the files written
 
 
 def _index_to_item(level: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -613,7 +614,7 @@ def generate(
         "dont_know_share": sc.dont_know,
         "missing_share": sc.missing,
     }
-    return Diagnostic(responses=wide, truth=truth)
+    return Diagnostic(responses=wide, truth=truth, instrument=ins)
 
 
 def truth_path(table_path: str | Path) -> Path:
@@ -623,7 +624,7 @@ def truth_path(table_path: str | Path) -> Path:
 
 def write_diagnostic(diag: Diagnostic, path: str | Path) -> tuple[Path, Path]:
     """Write the wide table (CSV or Parquet by suffix) and ``<name>.truth.json``."""
-    table = write_table(diag.responses, path)
+    table = write_table(diag.responses, path, instrument=diag.instrument)
     truth = truth_path(path)
     truth.write_text(json.dumps(diag.truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return table, truth

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.instrument import Instrument
-from survey.responses import conform
+from survey.responses import conform, instrument_columns
 
 TABLE_FORMATS = ("csv", "parquet", "spss", "stata", "csv-excel")
 READ_FORMATS = ("csv", "parquet")
@@ -78,7 +78,9 @@ def write_table(
 ) -> Path:
     """Write a wide table; CSV is UTF-8 with ISO dates, so equal tables give equal bytes.
 
-    ``spss`` and ``stata`` need the ``instrument`` for labels (in ``lang``).
+    ``spss`` and ``stata`` need the ``instrument`` for labels (in ``lang``). With an
+    ``instrument``, the file records its id and version in two last columns
+    (:data:`survey.responses.INSTRUMENT_COLUMNS`); :func:`read_table` checks them.
 
     Examples
     --------
@@ -95,6 +97,8 @@ def write_table(
     path = Path(path)
     fmt = table_format(path, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if instrument is not None:
+        wide = wide.assign(**instrument_columns(instrument))
     if fmt == "csv":
         wide.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ", lineterminator="\n")
     elif fmt == "parquet":

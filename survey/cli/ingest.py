@@ -31,8 +31,9 @@ def ingest(
     from survey.tables import table_format, write_table
 
     table_format(output)  # a wrong suffix fails before the import does any work
-    result = run_ingest(path, load_instrument(instrument), fmt=fmt, mapping=mapping)
-    written = write_table(result.table, output)
+    ins = load_instrument(instrument)
+    result = run_ingest(path, ins, fmt=fmt, mapping=mapping)
+    written = write_table(result.table, output, instrument=ins)
     stem = output.with_suffix("")
     quarantine = stem.with_name(stem.name + ".quarantine.csv")
     report = stem.with_name(stem.name + ".report.json")

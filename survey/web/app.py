@@ -99,12 +99,11 @@ PROJECT_ENV, DB_ENV = "ALIGNMETER_PROJECT", "ALIGNMETER_DB"
 def app_from_env() -> FastAPI:
     """App factory for several worker processes (``alignmeter serve --workers N``): each
     worker opens the project named by ``$ALIGNMETER_PROJECT`` and ``$ALIGNMETER_DB``."""
-    from survey import load_instrument
     from survey.project import load_project
 
     project = load_project(os.environ[PROJECT_ENV])
     store = Store(os.environ.get(DB_ENV) or project.sqlite_url, project.id)
-    return create_app(project, store, load_instrument())
+    return create_app(project, store, project.load_instrument())
 
 
 def create_app(project: Project, store: Store, instrument: Instrument) -> FastAPI:
