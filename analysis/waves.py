@@ -154,9 +154,13 @@ def compare_waves(
     return out
 
 
-def shared_scales(before: Instrument, after: Instrument) -> tuple[tuple[str, ...], list[str]]:
-    """Scales two waves' instruments share (same code and same item columns, so that the
-    scores mean the same), and the others, each with its label and the wave that has it.
+def shared_scales(before: Instrument, after: Instrument) -> tuple[dict[str, tuple], list[str]]:
+    """What two waves' instruments share: scale code -> the items both ask (at least three,
+    so that both waves can be scored on the same items), and the scales left out (only one
+    wave has them, or they share fewer than three items).
+
+    A pulse form keeps three items of a full scale: both waves are then scored on those
+    three, like with like.
 
     Examples
     --------
@@ -166,15 +170,32 @@ def shared_scales(before: Instrument, after: Instrument) -> tuple[tuple[str, ...
     >>> len(shared) == len(full.scales), left_out
     (True, [])
     """
-    same = tuple(
-        s.code
-        for s in after.scales
-        if s.code in before.scale_map
-        and before.scale_columns(s.code) == after.scale_columns(s.code)
-    )
-    left_out = [s.code for s in before.scales if s.code not in same]
-    left_out += [s.code for s in after.scales if s.code not in same and s.code not in left_out]
-    return same, left_out
+    shared: dict[str, tuple] = {}
+    for scale in after.scales:
+        other = before.scale_map.get(scale.code)
+        if other is None or other.part != scale.part:
+            continue
+        common = tuple(c for c in scale.items if c in set(other.items))
+        if len(common) >= 3:
+            shared[scale.code] = common
+    codes = [s.code for s in before.scales] + [s.code for s in after.scales]
+    left_out = list(dict.fromkeys(c for c in codes if c not in shared))
+    return shared, left_out
+
+
+def restrict_scales(instrument: Instrument, shared: dict[str, tuple]) -> Instrument:
+    """A copy of ``instrument`` whose scales are only ``shared`` (code -> items)."""
+    data = instrument.model_dump()
+    data["scales"] = [
+        {**scale, "items": list(shared[scale["code"]])}
+        for scale in data["scales"]
+        if scale["code"] in shared
+    ]
+    roles = data["roles"]["scales"]
+    data["roles"]["scales"] = {
+        r: [c for c in cs if c in shared] for r, cs in roles.items() if any(c in shared for c in cs)
+    }
+    return Instrument.model_validate(data)
 
 
 def _suppressed(design: str) -> dict:

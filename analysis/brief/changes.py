@@ -15,7 +15,7 @@ from analysis.findings import LANGS, Finding, finding_rules, omission_texts
 from analysis.formatting import fmt_ci, fmt_number, fmt_p, fmt_signed
 from analysis.pipeline import Results
 from analysis.scoring import cooperation_index, score_scales
-from analysis.waves import compare_waves, shared_scales
+from analysis.waves import compare_waves, restrict_scales, shared_scales
 from survey.instrument import Instrument
 from survey.schema import validate_responses
 
@@ -26,12 +26,7 @@ MAX_SHOWN = (
 )
 
 
-def _tidy(
-    scores: pd.DataFrame, wave: str, instrument: Instrument, shared: tuple[str, ...]
-) -> pd.DataFrame:
-    # Both waves on the scales they share only; the cooperation index too, so that a
-    # pulse form with fewer scales is compared like with like.
-    scores = scores[scores["scale"].isin(shared)]
+def _tidy(scores: pd.DataFrame, wave: str, instrument: Instrument) -> pd.DataFrame:
     coop = cooperation_index(scores, instrument).assign(scale=COOPERATION)
     cols = ["department", "scale", "index"]
     both = pd.concat([coop[cols], scores[cols]], ignore_index=True)
@@ -67,13 +62,16 @@ def wave_changes(
     """
     prev_ins = previous_instrument or instrument
     shared, left_out = shared_scales(prev_ins, instrument)
-    before = score_scales(validate_responses(previous, prev_ins).valid, prev_ins)
-    tidy = pd.concat(
-        [
-            _tidy(before, WAVES[0], instrument, shared),
-            _tidy(results.scores, WAVES[1], instrument, shared),
-        ]
-    )
+    valid_before = validate_responses(previous, prev_ins).valid
+    if prev_ins is instrument and not left_out:
+        before, after, common = score_scales(valid_before, instrument), results.scores, instrument
+    else:
+        # Both waves on the scales and items they share only, the cooperation index too:
+        # a pulse form with three items of a scale is compared on those three items.
+        common = restrict_scales(instrument, shared)
+        before = score_scales(valid_before, restrict_scales(prev_ins, shared))
+        after = score_scales(results.responses, common)
+    tidy = pd.concat([_tidy(before, WAVES[0], common), _tidy(after, WAVES[1], common)])
     out = compare_waves(
         tidy, value="index", waves=WAVES, min_group_size=results.threshold
     ).reset_index(drop=True)
