@@ -304,7 +304,17 @@ def _method(
         ("duplicates", "duplicate"),
     ):
         quality.append(t[key].format(n=int(flags[col].sum())))
-    limits = [t["limit_prototypes"], t["limit_stage"], t["limit_perception"]]
+    # limitations of analyses the instrument supports; what it does not is said below
+    lacking = {u.analysis for u in results.unsupported}
+    limits = [
+        t[key]
+        for key, analysis in (
+            ("limit_prototypes", "configurations"),
+            ("limit_stage", "relationship_stage"),
+            ("limit_perception", ""),
+        )
+        if analysis not in lacking
+    ]
     limits.append(comparability.summary(invariance, instrument, lang, marked=True))
     # what this instrument cannot support, said rather than silently missing
     limits += [omission_texts()["analyses"][u.analysis][lang] for u in results.unsupported]
@@ -456,20 +466,30 @@ def compose_brief(
         text = f"{f.text[lang]} ({t['no_trigger']})"
         return f"{text} †" if comparability.flagged_scale(f, invariance, instrument) else text
 
+    lacking = {u.analysis for u in results.unsupported}
+    verdict = {
+        "index": fmt_number(coop["mean"], lang, 0),
+        "ci": fmt_ci(coop["ci_low"], coop["ci_high"], lang, 0),
+        "stage": t["stages"][stages["all"]] if "all" in stages.index else "–",
+        "configuration": configuration,
+        "configuration_note": config_note,
+        "grade_figure": grade_figure,
+        "grade_caption": grade_caption,
+    }
+    # what the instrument cannot support is not shown (the method section says why)
+    for key, analysis in (
+        ("index", "cooperation_index"),
+        ("stage", "relationship_stage"),
+        ("configuration", "configurations"),
+    ):
+        if analysis in lacking:
+            verdict[key] = None
     return {
         "lang": lang,
         "t": t,
         "company": company,
         "date": format_date(date or dt.date.today(), format="long", locale=LOCALES[lang]),
-        "verdict": {
-            "index": fmt_number(coop["mean"], lang, 0),
-            "ci": fmt_ci(coop["ci_low"], coop["ci_high"], lang, 0),
-            "stage": t["stages"][stages["all"]] if "all" in stages.index else "–",
-            "configuration": configuration,
-            "configuration_note": config_note,
-            "grade_figure": grade_figure,
-            "grade_caption": grade_caption,
-        },
+        "verdict": verdict,
         "key_heading": t["key_findings"][KEY_HEADINGS[len(key)]],
         "key_findings": [shown(f) for f in key],
         "gap_findings": [shown(f) for f in gaps],
