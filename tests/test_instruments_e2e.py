@@ -152,12 +152,27 @@ def _absent_constructs(ins, lang: str) -> list[str]:
     return names
 
 
+def _results_text(path: Path) -> str:
+    """The brief's text without the recommendations' general advice (action, rationale,
+    sources: research statements, not results); the finding each one cites stays."""
+    body = path.read_text(encoding="utf-8")
+    body = re.sub(
+        r'<li class="rec">.*?(<p class="because">.*?</p>).*?</li>', r"\1", body, flags=re.S
+    )
+    tmp = path.with_name(path.stem + ".results.txt")
+    tmp.write_text(body, encoding="utf-8")
+    return _text(tmp)
+
+
 def _check_brief(path: Path, ins, lang: str) -> None:
     text = _text(path)
+    sentences = omission_texts()["analyses"]
+    named = _results_text(path)
+    for sentence in sentences.values():  # saying what is left out may name it
+        named = named.replace(sentence[lang], " ")
     for name in _absent_constructs(ins, lang):
         # a construct the instrument lacks is never named (case-insensitive, whole words)
-        assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.I), (path, name)
-    sentences = omission_texts()["analyses"]
+        assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", named, re.I), (path, name)
     for support in ins.supported_analyses():
         said = sentences[support.analysis][lang] in text
         assert said == (not support.supported), (path, support.analysis)
@@ -220,12 +235,10 @@ def test_any_instrument_end_to_end(variant, tmp_path):
         for brief in briefs:
             _check_brief(brief, ins, brief.stem.split("_")[1])
             assert brief.with_suffix(".pdf").stat().st_size > 10_000
-    # 5. brief alone, every language
-    for lang in ins.languages:
-        _invoke(
-            "brief", "--data", synth, "--instrument", path, "--lang", lang, "-o", tmp_path / "b"
-        )
-        _check_brief(tmp_path / "b" / f"brief_{lang}.html", ins, lang)
+    # 5. the brief alone (run wrote every language already)
+    lang = ins.languages[-1]
+    _invoke("brief", "--data", synth, "--instrument", path, "--lang", lang, "-o", tmp_path / "b")
+    _check_brief(tmp_path / "b" / f"brief_{lang}.html", ins, lang)
     # 6. the notebooks, with the instrument as a parameter
     nb = tmp_path / "nb"
     _invoke(

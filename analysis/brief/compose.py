@@ -477,13 +477,13 @@ def compose_brief(
         "grade_caption": grade_caption,
     }
     # what the instrument cannot support is not shown (the method section says why)
-    for key, analysis in (
+    for figure, analysis in (
         ("index", "cooperation_index"),
         ("stage", "relationship_stage"),
         ("configuration", "configurations"),
     ):
         if analysis in lacking:
-            verdict[key] = None
+            verdict[figure] = None
     return {
         "lang": lang,
         "t": t,
