@@ -44,9 +44,7 @@ def _drop_items(raw: dict, codes: set[str]) -> dict:
         if set(cs) - codes
     }
     roles["scales"] = {
-        r: [c for c in cs if c in scales]
-        for r, cs in roles["scales"].items()
-        if set(cs) & scales
+        r: [c for c in cs if c in scales] for r, cs in roles["scales"].items() if set(cs) & scales
     }
     kept = {i["construct"] for i in raw["items"]}
     roles["mirror"] = {c: m for c, m in roles["mirror"].items() if c in kept}
@@ -209,7 +207,7 @@ def _web_survey(folder: Path, ins, path: Path) -> str:
 
 @pytest.mark.slow
 def test_any_instrument_end_to_end(variant, tmp_path):
-    name, path, ins = variant
+    _name, path, ins = variant
     # 1. synthetic data following this instrument
     synth = tmp_path / "synth.csv"
     _invoke("synth", "--instrument", path, "--units", 5, "--per-department", 8, "-o", synth)

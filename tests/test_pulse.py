@@ -44,3 +44,26 @@ def test_pulse_evidence_holds():
         kept = [e["r_drop"][c] for c in keep]
         assert min(kept) > 0.8 and max(e["r_drop"].values()) - min(kept) < 0.05, code
     assert round(evidence["information_quality"]["alpha_pulse"], 3) == 0.919
+
+
+def test_a_pulse_wave_compares_with_a_full_wave_on_what_both_share():
+    from analysis.brief.changes import changes_section, wave_changes
+    from analysis.pipeline import run_analysis
+    from analysis.waves import shared_scales
+    from survey.synthetic import generate
+
+    full, pulse = load_instrument(), load_instrument(PULSE_FILE)
+    shared, left_out = shared_scales(full, pulse)
+    # the three pulse scales on their three items, the mirror scales whole
+    assert {c: len(v) for c, v in shared.items() if c in PULSE_SCALES} == dict.fromkeys(
+        PULSE_SCALES, 3
+    )
+    assert "relationship_stage" in left_out and not set(shared) & set(left_out)
+    before = generate(units=4, per_department=8, seed=1, scenario="clean").responses
+    after = generate(units=4, per_department=8, seed=2, scenario="clean", instrument=pulse)
+    results = run_analysis(after.responses, pulse)
+    changes = wave_changes(results, before, pulse, full)
+    assert set(changes["scale"]) == {"cooperation", *shared}
+    section = changes_section(changes, pulse, "en", {"caption": ""})
+    assert "Asked in only one of the two waves and so not compared" in section["suppressed"]
+    assert full.scale_map["relationship_stage"].label["en"] in section["suppressed"]

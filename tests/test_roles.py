@@ -144,3 +144,48 @@ def test_validate_command_reports_supported_analyses(tmp_path):
     assert "no overall grade item: no grade distribution, no comparison with the 64% figure" in (
         result.output
     )
+
+
+def _english_only(node):
+    if isinstance(node, dict):
+        if set(node) == {"de", "en"}:
+            return {"en": node["en"]}
+        return {k: _english_only(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_english_only(v) for v in node]
+    return node
+
+
+def test_an_instrument_declares_its_languages(tmp_path):
+    raw = _english_only(yaml.safe_load(default_instrument_path().read_text(encoding="utf-8")))
+    raw["languages"] = ["en"]
+    ins = load_instrument(_write(tmp_path, yaml.safe_dump(raw, allow_unicode=True)))
+    assert ins.languages == ("en",)
+    assert ins.render(ins.items[0].text, "en", "sales")
+    with pytest.raises(KeyError, match="no 'de' text"):
+        ins.items[0].text["de"]
+    # declared German, but the texts are English only: every missing text is named
+    raw["languages"] = ["de", "en"]
+    path = _write(tmp_path, yaml.safe_dump(raw, allow_unicode=True))
+    with pytest.raises(InstrumentError, match=r"item INF_MEET_FREQ: text\.de: missing translation"):
+        load_instrument(path)
+
+
+def test_a_project_offers_only_the_instruments_languages(tmp_path):
+    from survey.project import ProjectError, init_project
+
+    raw = _english_only(yaml.safe_load(default_instrument_path().read_text(encoding="utf-8")))
+    raw["languages"] = ["en"]
+    path = _write(tmp_path, yaml.safe_dump(raw, allow_unicode=True))
+    project, _ = init_project(
+        tmp_path / "p1", company="ACME", business_units={"n": "N"}, instrument=path
+    )
+    assert project.languages == ("en",) and project.instrument.sha256
+    with pytest.raises(ProjectError, match="has no de texts"):
+        init_project(
+            tmp_path / "p2",
+            company="ACME",
+            business_units={"n": "N"},
+            languages=("de",),
+            instrument=path,
+        )
