@@ -129,7 +129,7 @@ def agreement_table(scores: pd.DataFrame, threshold: int) -> pd.DataFrame:
 STAGE_COLUMNS = ["group", "n", "total", "ci_low", "ci_high", "stage"]
 
 
-def _stage(scores: pd.DataFrame, instrument: Instrument, threshold: int) -> pd.DataFrame:
+def stage_table(scores: pd.DataFrame, instrument: Instrument, threshold: int) -> pd.DataFrame:
     """The relationship stage from the scale playing that role; no rows without one."""
     code = instrument.role_scale("relationship_stage")
     part = scores[scores["scale"] == code] if code else scores.iloc[:0]
@@ -209,7 +209,7 @@ def run_analysis(
         clusters=clusters,
         cluster_selection=selection,
         prototypes=prototypes,
-        stage=_stage(scores, instrument, threshold),
+        stage=stage_table(scores, instrument, threshold),
         benchmarks=compare_benchmarks(valid, instrument, threshold=threshold),
         scale_summary=scale_summary(scores, threshold=threshold, instrument=instrument),
         shares=category_shares(valid, instrument, share_items(instrument), threshold=threshold),
