@@ -516,10 +516,12 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         if not is_admin(request):
             raise Problem(401, "admin_need_key")
         from survey.collected import coarsen_context, collected_responses
+        from survey.responses import instrument_columns
         from survey.tables import neutralise_formulas
 
         table = await run_in_threadpool(collected_responses, store, instrument)
         table = neutralise_formulas(coarsen_context(table, project.anonymity_threshold))
+        table = table.assign(**instrument_columns(instrument))  # which instrument, version
         return Response(
             table.to_csv(index=False),
             media_type="text/csv; charset=utf-8",
