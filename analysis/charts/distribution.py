@@ -94,7 +94,8 @@ def plot_grades(
     """The overall cooperation grade distribution per department.
 
     ``column``: the item playing the role ``overall_grade``
-    (``instrument.role("overall_grade")``); default: the one column of ``shares``.
+    (``instrument.role("overall_grade")``); default: the one column of ``shares``, or the
+    shipped instrument's grade item among several.
 
     Examples
     --------
@@ -106,10 +107,15 @@ def plot_grades(
     'Overall grade of the cooperation'
     """
     if column is None:
-        found = shares["column"].unique()
+        found = list(shares["column"].unique())
         if len(found) != 1:
-            raise ValueError(f"shares hold columns {list(found)}; pass column=")
-        column = str(found[0])
+            from survey.instrument import load_instrument
+
+            column = load_instrument().role("overall_grade")  # the shipped instrument's
+            if column not in found:
+                raise ValueError(f"shares hold columns {found}; pass column=")
+        else:
+            column = str(found[0])
     return plot_category_shares(
         shares,
         column=column,
