@@ -17,6 +17,9 @@ def run(
         None, "--data", help="Response table (CSV/Parquet); default: the example."
     ),
     lang: str = typer.Option("en", "--lang", help="Language of labels: de or en."),
+    instrument: Path = typer.Option(
+        None, "--instrument", help="Instrument YAML the table follows; default: the shipped one."
+    ),
     threshold: int = typer.Option(5, "--threshold", min=2, help="Anonymity threshold."),
     output: Path = typer.Option(
         ..., "--output", "-o", help="Folder for executed notebooks and HTML."
@@ -31,9 +34,11 @@ def run(
     from survey.tables import read_table
 
     if data is not None:
-        read_table(data, load_instrument())  # a file that cannot be read fails here, clearly
+        read_table(data, load_instrument(instrument))  # an unreadable file fails here, clearly
     try:
-        written = run_notebooks(output, data=data, lang=lang, threshold=threshold)
+        written = run_notebooks(
+            output, data=data, lang=lang, threshold=threshold, instrument=instrument
+        )
     except PapermillExecutionError as exc:
         raise UserError(
             f"a notebook stopped at cell {exc.exec_count}: {exc.ename}: {exc.evalue} "

@@ -12,8 +12,12 @@ from survey.instrument import ORDINAL_KINDS, Instrument
 
 DEPARTMENTS = ("marketing", "sales")
 CATEGORICAL_KINDS = {"yes_no", "single", "multiple"}
-ORIENTATION_CONSTRUCTS = {"customer_vs_product", "short_vs_long_term"}
-COMPETENCE_CONSTRUCTS = {"market_knowledge", "product_knowledge", "interpersonal_skills"}
+MIRROR_COLUMNS = [
+    *("construct", "self_item", "other_item", "target", "rater_self", "rater_other"),
+    *("gap_type", "n_self", "n_other", "self_mean", "other_mean", "diff", "ci_low"),
+    *("ci_high", "t", "dof", "p_welch", "hedges_g", "g_ci_low", "g_ci_high", "p_mwu"),
+    *("suppressed", "p_adj", "interpretation"),
+]
 
 
 def _test_of(kind: str) -> str:
@@ -189,7 +193,7 @@ def perception_gaps(
     >>> ins = load_instrument()
     >>> data = generate(units=6, per_department=20, seed=1, scenario="clean").responses
     >>> gaps = perception_gaps(data, ins).set_index("code")
-    >>> gaps.loc["INF_MEET_FREQ", ["mode_marketing", "mode_sales"]].tolist()
+    >>> gaps.loc[ins.role("meeting_frequency"), ["mode_marketing", "mode_sales"]].tolist()
     [3.0, 5.0]
     >>> bool(gaps.loc["lead_management", "p_adj"] < 0.05)
     True
@@ -340,13 +344,8 @@ def mirror_gaps(
             b_values, b_counts = counts[other.code]
             a_tables.append((a_values, a_counts[DEPARTMENTS.index(target)]))
             b_tables.append((b_values, b_counts[DEPARTMENTS.index(rater_other)]))
-            gap_type = (
-                "orientation"
-                if own.construct in ORIENTATION_CONSTRUCTS
-                else "competence"
-                if own.construct in COMPETENCE_CONSTRUCTS
-                else "other"
-            )
+            # competence or orientation: the instrument's roles say (Homburg & Jensen 2007)
+            gap_type = instrument.gap_type(own.construct)
             rows.append(
                 {
                     "construct": own.construct,
@@ -359,8 +358,8 @@ def mirror_gaps(
                 }
             )
     out = pd.DataFrame(rows)
-    if out.empty:
-        return out
+    if out.empty:  # an instrument without mirror items: the columns, no rows
+        return pd.DataFrame(columns=MIRROR_COLUMNS).astype({"suppressed": bool})
     da, db = twosample.describe_counts(a_tables), twosample.describe_counts(b_tables)
     stats_ = {
         "n_self": da["n"],

@@ -17,7 +17,7 @@ import pandas as pd
 
 from survey.errors import UserError, shorten, shorten_message
 from survey.instrument import Instrument
-from survey.responses import conform
+from survey.responses import conform, instrument_columns
 
 TABLE_FORMATS = ("csv", "parquet", "spss", "stata", "csv-excel")
 READ_FORMATS = ("csv", "parquet")
@@ -82,7 +82,9 @@ def write_table(
     """Write a wide table (readable by its owner only: respondent-level data); CSV is UTF-8
     with ISO dates, so equal tables give equal bytes.
 
-    ``spss`` and ``stata`` need the ``instrument`` for labels (in ``lang``).
+    ``spss`` and ``stata`` need the ``instrument`` for labels (in ``lang``). With an
+    ``instrument``, the file records its id and version in two last columns
+    (:data:`survey.responses.INSTRUMENT_COLUMNS`); :func:`read_table` checks them.
 
     Examples
     --------
@@ -102,6 +104,8 @@ def write_table(
     # respondent-level data: readable by its owner only, from the first byte written
     path.touch(mode=0o600, exist_ok=True)
     path.chmod(0o600)
+    if instrument is not None:
+        wide = wide.assign(**instrument_columns(instrument))
     if fmt == "csv":
         wide.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ", lineterminator="\n")
     elif fmt == "parquet":

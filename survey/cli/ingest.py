@@ -32,8 +32,9 @@ def ingest(
     from survey.tables import quarantine_path, table_format, write_quarantine, write_table
 
     table_format(output)  # a wrong suffix fails before the import does any work
-    result = run_ingest(path, load_instrument(instrument), fmt=fmt, mapping=mapping)
-    written = write_table(result.table, output)
+    ins = load_instrument(instrument)
+    result = run_ingest(path, ins, fmt=fmt, mapping=mapping)
+    written = write_table(result.table, output, instrument=ins)
     stem = output.with_suffix("")
     quarantine = quarantine_path(path)
     report = stem.with_name(stem.name + ".report.json")
