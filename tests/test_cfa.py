@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import r_reference
 from scipy import optimize
 
 from analysis import cfa as cfa_module
@@ -110,3 +111,25 @@ def test_input_errors_name_the_problem(hs):
         cfa(hs.head(160), HS_MODEL, group="school")
     with pytest.raises(ValueError, match="unknown equality"):
         cfa(hs, HS_MODEL, group="school", equal=("residuals",))
+
+
+# --- against R lavaan (tests/reference/cfa_ml.R) ----------------------------------------
+
+FIT_NAMES = {"chi2": "chisq", "df": "df", "p_val": "pvalue", "cfi": "cfi", "tli": "tli",
+             "rmsea": "rmsea", "rmsea_ci_low": "rmsea.ci.lower", "rmsea_ci_high": "rmsea.ci.upper",
+             "srmr": "srmr", "chi2_baseline": "baseline.chisq", "df_baseline": "baseline.df"}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", [k for k in r_reference.load("cfa_ml") if k != "versions"])
+def test_ml_cfa_matches_lavaan(case):
+    ref = r_reference.load("cfa_ml")[case]
+    data = r_reference.data("holzinger_swineford_1939") if case == "hs" else r_reference.synthetic()
+    res = cfa(data, ref["model"])
+    for ours, theirs in FIT_NAMES.items():
+        assert res.fit[ours].iloc[0] == pytest.approx(ref["fit"][theirs], abs=1e-4), ours
+    est = pd.DataFrame(ref["estimates"])
+    loads = est[est["op"] == "=~"].set_index(["lhs", "rhs"])
+    mine = res.estimates[res.estimates["op"] == "=~"].set_index(["lhs", "rhs"])
+    np.testing.assert_allclose(mine.loc[loads.index, "estimate"], loads["est"], atol=1e-4)
+    free = loads["se"] > 0
+    np.testing.assert_allclose(mine.loc[loads.index[free], "se"], loads.loc[free, "se"], atol=1e-4)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import r_reference
 
 from analysis.invariance import (
     invariance_by_scale,
@@ -247,3 +248,22 @@ def test_equal_loadings_estimates_match_lavaans_printed_output(hs):
         for item, values in printed.items():
             row = loads.loc[(school, item)]
             assert (round(row["estimate"], 3), round(row["se"], 3), round(row["z"], 3)) == values
+
+
+# --- against R lavaan (tests/reference/invariance_ml.R) ---------------------------------
+
+
+@pytest.mark.parametrize("case", [k for k in r_reference.load("invariance_ml") if k != "versions"])
+def test_ml_invariance_sequence_matches_lavaan(case):
+    ref = r_reference.load("invariance_ml")[case]
+    data = (
+        r_reference.data("holzinger_swineford_1939")
+        if case.startswith("hs")
+        else r_reference.synthetic()
+    )
+    mi = measurement_invariance(data, ref["model"], group=ref["group"]).set_index("level")
+    assert mi["groups"].iloc[0] == ", ".join(ref["groups"])
+    for level in ("configural", "metric", "scalar"):
+        for ours, theirs in [("chi2", "chisq"), ("df", "df"), ("cfi", "cfi"), ("tli", "tli"),
+                             ("rmsea", "rmsea"), ("srmr", "srmr")]:  # fmt: skip
+            assert mi.loc[level, ours] == pytest.approx(ref[level][theirs], abs=1e-4), (level, ours)
