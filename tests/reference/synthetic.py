@@ -43,7 +43,22 @@ def csv_text(name: str) -> str:
     return keyed_table(units, per_department, seed).to_csv(index=False, lineterminator="\n")
 
 
+# A planted threshold shift: in sales, every second respondent who answered
+# GOA_REPORTS_USED with 2 to 6 moves one category up (no category empties): sales reads
+# the item as easier to agree with, the factor unchanged.
+SHIFTED_ITEM = "GOA_REPORTS_USED"
+
+
+def shifted_text() -> str:
+    table = keyed_table(*DIAGNOSTICS["synth_u12_p45_s3"])
+    sales = (table["department"] == "sales") & table[SHIFTED_ITEM].between(2, 6)
+    every_second = sales & (sales.cumsum() % 2 == 0)
+    table.loc[every_second, SHIFTED_ITEM] += 1
+    return table.to_csv(index=False, lineterminator="\n")
+
+
 if __name__ == "__main__":
     DATA.mkdir(exist_ok=True)
     for name in DIAGNOSTICS:
         (DATA / f"{name}.csv").write_text(csv_text(name))
+    (DATA / "synth_u12_p45_s3_shifted.csv").write_text(shifted_text())
