@@ -196,15 +196,51 @@ def implied(spec: GroupSpec, x: np.ndarray) -> np.ndarray:
     return np.concatenate([*th, delta[rows] * delta[cols] * common[rows, cols]])
 
 
-def _jacobian(spec: GroupSpec, x: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    """d implied / d x by central differences: the model is a low-order polynomial in x,
-    so the error is rounding only (about 1e-10)."""
-    base = implied(spec, x)
-    jac = np.empty((len(base), len(x)))
-    for k in range(len(x)):
-        e = np.zeros_like(x)
-        e[k] = step
-        jac[:, k] = (implied(spec, x + e) - implied(spec, x - e)) / (2 * step)
+def _jacobian(spec: GroupSpec, x: np.ndarray) -> np.ndarray:
+    """d implied / d x, analytic: thresholds (tau - nu - Lambda alpha) Delta and
+    correlations Delta_i Delta_j (Lambda Phi Lambda')_ij."""
+    lam = _take(spec.lam, spec.lam_value, x)
+    phi = _take(spec.phi, spec.phi_value, x)
+    alpha = _take(spec.alpha, spec.alpha_value, x)
+    nu = _take(spec.nu, spec.nu_value, x)
+    delta = _take(spec.delta, spec.delta_value, x)
+    p, m = lam.shape
+    mean = nu + lam @ alpha
+    rows, cols = _pairs(p)
+    n_th = sum(len(t) for t in spec.tau)
+    jac = np.zeros((n_th + len(rows), len(x)))
+    item_of = np.concatenate([np.full(len(t), i) for i, t in enumerate(spec.tau)])
+    tau_idx = np.concatenate(spec.tau)
+    tau_val = np.concatenate(
+        [_take(t, v, x) for t, v in zip(spec.tau, spec.tau_value, strict=True)]
+    )
+    r_th = np.arange(n_th)
+
+    def put(r: np.ndarray, idx: np.ndarray, val: np.ndarray) -> None:
+        ok = idx >= 0
+        np.add.at(jac, (r[ok], idx[ok]), val[ok])
+
+    d_i = delta[item_of]
+    put(r_th, tau_idx, d_i)
+    put(r_th, spec.nu[item_of], -d_i)
+    put(r_th, spec.delta[item_of], tau_val - mean[item_of])
+    for k in range(m):
+        put(r_th, spec.lam[item_of, k], -alpha[k] * d_i)
+        put(r_th, np.full(n_th, spec.alpha[k]), -lam[item_of, k] * d_i)
+    common = lam @ phi @ lam.T
+    r_c = n_th + np.arange(len(rows))
+    dd = delta[rows] * delta[cols]
+    put(r_c, spec.delta[rows], delta[cols] * common[rows, cols])
+    put(r_c, spec.delta[cols], delta[rows] * common[rows, cols])
+    phil = phi @ lam.T  # (m, p)
+    for k in range(m):
+        put(r_c, spec.lam[rows, k], dd * phil[k, cols])
+        put(r_c, spec.lam[cols, k], dd * phil[k, rows])
+        for l_ in range(k + 1):
+            val = lam[rows, k] * lam[cols, l_]
+            if l_ != k:
+                val = val + lam[rows, l_] * lam[cols, k]
+            put(r_c, np.full(len(rows), spec.phi[k, l_]), dd * val)
     return jac
 
 

@@ -11,10 +11,10 @@ items <- function(prefix) grep(paste0("^", prefix, "_"), names(synth), value = T
 factor_line <- function(name, vars) paste(name, "=~", paste(vars, collapse = " + "))
 cases <- list(
   synth_stage = list(data = synth, model = factor_line("stage", items("STG"))),
-  synth_goals = list(data = synth, model = factor_line("goals", items("GOA"))),
   synth_two = list(data = synth, model = paste(factor_line("goals", items("GOA")),
                                               factor_line("info", items("INF")), sep = "\n")),
-  shifted_goals = list(data = shifted, model = factor_line("goals", items("GOA")))
+  synth_linkages = list(data = synth, model = factor_line("linkages", items("STR"))),
+  shifted_linkages = list(data = shifted, model = factor_line("linkages", items("STR")))
 )
 levels <- list(configural = "", thresholds = "thresholds",
                loadings = c("thresholds", "loadings"),

@@ -43,17 +43,18 @@ def csv_text(name: str) -> str:
     return keyed_table(units, per_department, seed).to_csv(index=False, lineterminator="\n")
 
 
-# A planted threshold shift: in sales, every second respondent who answered
-# GOA_REPORTS_USED with 2 to 6 moves one category up (no category empties): sales reads
-# the item as easier to agree with, the factor unchanged.
-SHIFTED_ITEM = "GOA_REPORTS_USED"
+# A planted threshold shift: in sales, two of three respondents who answered the
+# structural-linkages item STR_ROLES_AGREED (7 points) with 1 to 6 move one category up
+# (no category empties): sales reads the item as easier to agree with, the factor
+# unchanged. The scale is scalar invariant without it.
+SHIFTED_ITEM = "STR_ROLES_AGREED"
 
 
 def shifted_text() -> str:
     table = keyed_table(*DIAGNOSTICS["synth_u12_p45_s3"])
-    sales = (table["department"] == "sales") & table[SHIFTED_ITEM].between(2, 6)
-    every_second = sales & (sales.cumsum() % 2 == 0)
-    table.loc[every_second, SHIFTED_ITEM] += 1
+    sales = (table["department"] == "sales") & table[SHIFTED_ITEM].between(1, 6)
+    moved = sales & (sales.cumsum() % 3 != 0)
+    table.loc[moved, SHIFTED_ITEM] += 1
     return table.to_csv(index=False, lineterminator="\n")
 
 
