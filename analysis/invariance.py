@@ -355,6 +355,7 @@ def invariance_by_scale(
     min_group_size: int = DEFAULT_THRESHOLD,
     min_fit_n: int = MIN_FIT_N,
     min_ordinal_n: int = MIN_ORDINAL_N,
+    ordinal: bool = True,
 ) -> pd.DataFrame:
     """Which scales' mean comparisons between groups are backed by scalar invariance.
 
@@ -384,6 +385,8 @@ def invariance_by_scale(
     min_ordinal_n : int
         Complete answers each group needs for the ordinal model (default 100: DWLS
         with thresholds per group is unstable in smaller samples; Flora & Curran 2004).
+    ordinal : bool
+        Use the ordinal model where it applies (default); False: ML for every scale.
 
     Returns
     -------
@@ -434,26 +437,42 @@ def invariance_by_scale(
             note = f"fewer than two groups with {min_fit_n} complete answers"
             rows.append({**row, "status": "too_few", "note": note})
             continue
-        ordinal, why = _ordinal_choice(instrument, cols, data, group, shown, min_ordinal_n)
-        row.update(model="ordinal" if ordinal else "continuous")
-        row.update(estimator="WLSMV" if ordinal else "ML")
-        try:
-            mi = measurement_invariance(
-                data, {code: cols}, group=group, min_group_size=min_group_size,
-                ordered=ordinal,
-            ).set_index("level")  # fmt: skip
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            rows.append({**row, "status": "no_fit", "note": str(exc)})
-            continue
+        ordinal_, why = _ordinal_choice(instrument, cols, data, group, shown, min_ordinal_n)
+        ordinal_ = ordinal_ and ordinal
+        why = why if ordinal else ""
+        row.update(model="ordinal" if ordinal_ else "continuous")
+        row.update(estimator="WLSMV" if ordinal_ else "ML")
+        mi = None
+        if ordinal_:
+            try:
+                mi = measurement_invariance(
+                    data, {code: cols}, group=group, min_group_size=min_group_size,
+                    ordered=True,
+                ).set_index("level")  # fmt: skip
+                if not mi["converged"].all():
+                    raise ValueError("the optimiser did not converge")
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                # e.g. a polychoric correlation at 1: the continuous model still fits
+                why = f"ordinal items; continuous model: the ordinal model failed ({exc})"
+                row.update(model="continuous", estimator="ML")
+                ordinal_, mi = False, None
+        if mi is None:
+            try:
+                mi = measurement_invariance(
+                    data, {code: cols}, group=group, min_group_size=min_group_size
+                ).set_index("level")
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                rows.append({**row, "status": "no_fit", "note": str(exc)})
+                continue
         if not mi["converged"].all():
             rows.append({**row, "status": "no_fit", "note": "the optimiser did not converge"})
             continue
         metric, scalar = mi.loc["metric"], mi.loc["scalar"]
         level = "configural"
-        thresholds_hold = bool(mi.loc["thresholds", "holds"]) if ordinal else True
+        thresholds_hold = bool(mi.loc["thresholds", "holds"]) if ordinal_ else True
         if metric["holds"] and thresholds_hold:
             level = "scalar" if scalar["holds"] else "metric"
-        if ordinal:
+        if ordinal_:
             th = mi.loc["thresholds"]
             row.update(
                 p_thresholds=th["p_diff"], delta_cfi_thresholds=th["delta_cfi"],
@@ -510,6 +529,7 @@ def department_invariance(
     *,
     threshold: int = DEFAULT_THRESHOLD,
     min_fit_n: int = MIN_FIT_N,
+    ordinal: bool = True,
 ) -> pd.DataFrame:
     """:func:`invariance_by_scale` across departments, straight from a wide response table.
 
@@ -521,7 +541,7 @@ def department_invariance(
         The instrument the table follows.
     threshold : int
         Anonymity threshold: departments with fewer complete answers are left out.
-    min_fit_n : int
+    min_fit_n, ordinal : int, bool
         See :func:`invariance_by_scale`.
 
     Returns
@@ -532,4 +552,6 @@ def department_invariance(
     from survey.responses import answers
 
     data = answers(responses, instrument).assign(department=responses["department"].to_numpy())
-    return invariance_by_scale(data, instrument, min_group_size=threshold, min_fit_n=min_fit_n)
+    return invariance_by_scale(
+        data, instrument, min_group_size=threshold, min_fit_n=min_fit_n, ordinal=ordinal
+    )

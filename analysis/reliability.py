@@ -272,8 +272,9 @@ def omega(
     are reflected, then with :math:`V_t = \\Sigma R`: :math:`\\omega_h = (\\Sigma g)^2/V_t`,
     :math:`\\omega_t = 1 - \\Sigma(1-h^2)/V_t`, :math:`\\omega_{lim} = (\\Sigma g)^2 /
     (V_t - \\Sigma(1-h^2))`. Matches R psych 2.2.9 to 1e-3 (``tests/reference/omega.R``,
-    nineteen cases on thirteen data sets: bfi, Thurstone, Harman74, Holzinger-Swineford, synthetic diagnostics;
-    Heywood cases in the second-order fit and two-factor solutions among them); for
+    nineteen cases on thirteen data sets: bfi, Thurstone, Harman74, Bechtoldt,
+    Holzinger, Reise, Holzinger-Swineford, synthetic diagnostics; three Heywood cases
+    in the second-order fit and four two-factor solutions among them); for
     example Thurstone's nine tests, three factors: omega_h 0.736, omega_total 0.931; the
     synthetic diagnostic (12 units, 45 per department, seed 3; a Heywood case): 0.838.
 

@@ -56,7 +56,9 @@ def _normal_cuts(tau: np.ndarray) -> np.ndarray:
     return np.concatenate([[-np.inf], tau, [np.inf]])
 
 
-def ordinal_moments(codes: np.ndarray, n_categories: list[int]) -> OrdinalMoments:
+def ordinal_moments(
+    codes: np.ndarray, n_categories: list[int], names: list[str] | None = None
+) -> OrdinalMoments:
     """Thresholds, polychoric correlations and their asymptotic covariance (lavaan).
 
     ``codes``: (n, p) integers 0..K_i-1 without missing values.
@@ -96,6 +98,13 @@ def ordinal_moments(codes: np.ndarray, n_categories: list[int]) -> OrdinalMoment
     row_cuts = np.stack([padded(i) for i in rows])
     col_cuts = np.stack([padded(j) for j in cols])
     rho = pair_correlations(tables, row_cuts, col_cuts)
+    if (np.abs(rho) > 1 - 1e-6).any():
+        t = int(np.argmax(np.abs(rho)))
+        name = names or [str(i) for i in range(p)]
+        raise ValueError(
+            f"items {name[rows[t]]} and {name[cols[t]]}: polychoric correlation at {rho[t]:+.0f} "
+            "(their table has empty off-diagonal cells); the ordinal model is not identified"
+        )
     corr = np.eye(p)
     corr[rows, cols] = corr[cols, rows] = rho
 
@@ -144,6 +153,8 @@ def ordinal_moments(codes: np.ndarray, n_categories: list[int]) -> OrdinalMoment
     # lavaan divides the casewise crossproducts by N - 1 where N would be the textbook
     # choice (checked on its NACOV); follow it so that the statistics agree.
     gamma = n * n / (n - 1) * (b_inv @ inner @ b_inv.T)
+    if not np.isfinite(gamma).all():
+        raise ValueError("the asymptotic covariance of the polychorics is not finite")
     return OrdinalMoments(taus, corr, gamma, n)
 
 
@@ -278,6 +289,8 @@ def _scaled_shifted(t: float, df: int, deltas, weights, gammas, fg):
     d = np.vstack(deltas)
     e_inv = np.linalg.pinv(d.T @ v @ d) if d.shape[1] else np.zeros((0, 0))
     u = v - v @ d @ e_inv @ d.T @ v
+    if df <= 0:  # saturated: lavaan reports the unscaled statistic
+        return t, 0.0, np.nan, d, v, e_inv
     ug = u @ gam
     tr1, tr2 = np.trace(ug), (ug * ug.T).sum()
     a = np.sqrt(df / tr2)
@@ -495,7 +508,10 @@ def group_moments(data, items: list[str], group: str | None, min_n: int):
                     f"group {label!r}: item {x!r} has an answer category nobody chose there; "
                     "ordered models need every category in every group"
                 )
-        moments.append(ordinal_moments(codes, n_categories))
+        try:
+            moments.append(ordinal_moments(codes, n_categories, items))
+        except ValueError as exc:
+            raise ValueError(f"group {label!r}: {exc}") from None
     return moments, labels, n_categories, levels
 
 
