@@ -471,20 +471,7 @@ def fit_ordered(
     moments, labels, n_categories, _ = wlsmv.group_moments(data, items, group, min_group_size)
     spec = wlsmv.build_spec(factors, n_categories, moments, level=level)
     res = wlsmv.fit_wlsmv(spec, moments)
-    n = sum(m.n for m in moments)
-    df = res.df
-    fit = pd.DataFrame(
-        {
-            "chi2": [res.chi2_scaled], "df": [df],
-            "p_val": [stats.chi2.sf(res.chi2_scaled, df) if df > 0 else np.nan],
-            "cfi": [res.cfi_scaled], "tli": [res.tli_scaled], "rmsea": [res.rmsea_scaled],
-            "rmsea_ci_low": [np.nan], "rmsea_ci_high": [np.nan], "srmr": [np.nan],
-            "chi2_baseline": [res.chi2_baseline_scaled], "df_baseline": [res.df_baseline],
-            "n": [n], "n_groups": [len(labels)], "n_parameters": [len(res.x)],
-            "converged": [res.converged], "estimator": ["WLSMV"],
-            "chi2_unscaled": [res.chi2], "scaling_factor": [res.scaling], "shift": [res.shift],
-        }
-    )  # fmt: skip
+    fit = ordered_fit_table(res, moments)
     rows = wlsmv.estimates_table(spec, res, factors, labels)
     est = pd.DataFrame(rows, columns=["group", "lhs", "op", "rhs", "estimate", "free", "se"])
     est["z"] = est["estimate"] / est["se"]
@@ -492,3 +479,21 @@ def fit_ordered(
     est["ci_low"] = est["estimate"] - stats.norm.ppf(0.975) * est["se"]
     est["ci_high"] = est["estimate"] + stats.norm.ppf(0.975) * est["se"]
     return CFAResult(fit, est, factors, labels)
+
+
+def ordered_fit_table(res: wlsmv.WLSMVFit, moments) -> pd.DataFrame:
+    """The one-row fit table of a WLSMV fit, in :func:`cfa`'s columns."""
+    n = sum(m.n for m in moments)
+    df = res.df
+    return pd.DataFrame(
+        {
+            "chi2": [res.chi2_scaled], "df": [df],
+            "p_val": [stats.chi2.sf(res.chi2_scaled, df) if df > 0 else np.nan],
+            "cfi": [res.cfi_scaled], "tli": [res.tli_scaled], "rmsea": [res.rmsea_scaled],
+            "rmsea_ci_low": [np.nan], "rmsea_ci_high": [np.nan], "srmr": [np.nan],
+            "chi2_baseline": [res.chi2_baseline_scaled], "df_baseline": [res.df_baseline],
+            "n": [n], "n_groups": [len(moments)], "n_parameters": [len(res.x)],
+            "converged": [res.converged], "estimator": ["WLSMV"],
+            "chi2_unscaled": [res.chi2], "scaling_factor": [res.scaling], "shift": [res.shift],
+        }
+    )  # fmt: skip

@@ -13,8 +13,9 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
+from analysis import wlsmv
 from analysis.anonymity import DEFAULT_THRESHOLD
-from analysis.cfa import cfa, fit_ordered
+from analysis.cfa import cfa, ordered_fit_table
 from analysis.model_syntax import parse_model
 
 DONT_KNOW = -9
@@ -144,9 +145,10 @@ def measurement_invariance(
         thresholds; scales and intercepts free in the other groups); ``metric``
         (thresholds and loadings equal; factor variances free there); ``scalar`` (also
         intercepts equal; factor means free there). ``chi2``, ``cfi``, ``tli``,
-        ``rmsea`` are lavaan's scaled statistics; ``chi2_diff`` is their difference and
-        ``p_diff`` NaN (lavaan's scaled difference test for WLSMV, Satorra 2000, is not
-        implemented); ``holds`` uses the ΔCFI/ΔRMSEA cut-offs as for ML.
+        ``rmsea`` are lavaan's scaled statistics; ``chi2_diff``, ``df_diff``, ``p_diff``
+        the scaled-shifted difference test lavaan's ``lavTestLRT`` computes for WLSMV
+        (Satorra 2000; Asparouhov & Muthén 2006); ``holds`` uses the ΔCFI/ΔRMSEA
+        cut-offs as for ML.
 
     Returns
     -------
@@ -227,18 +229,27 @@ def _ordered_sequence(
         raise ValueError("ordered must be True or name every indicator of the model")
     if partial:
         raise ValueError("partial invariance is not supported for ordered items")
+    with threadpool_limits(**ONE_BLAS_THREAD):
+        moments, labels, n_categories, _ = wlsmv.group_moments(data, items, group, min_group_size)
+        fits = []
+        for spec_level in ORDERED_LEVELS.values():
+            spec = wlsmv.build_spec(factors, n_categories, moments, level=spec_level)
+            fits.append((spec, wlsmv.fit_wlsmv(spec, moments)))
+        tests = [(np.nan, np.nan, np.nan)] + [
+            wlsmv.scaled_difference(*fits[i - 1], *fits[i], moments) for i in range(1, len(fits))
+        ]
     rows = []
-    for level, spec_level in ORDERED_LEVELS.items():
-        with threadpool_limits(**ONE_BLAS_THREAD):
-            res = fit_ordered(
-                data, factors, group=group, level=spec_level, min_group_size=min_group_size
-            )
-        row = res.fit.iloc[0].to_dict()
-        row.update(level=level, freed="", groups=", ".join(res.groups))
+    for level, (_, res) in zip(ORDERED_LEVELS, fits, strict=True):
+        row = ordered_fit_table(res, moments).iloc[0].to_dict()
+        row.update(level=level, freed="", groups=", ".join(labels))
         row.update(suppressed_groups=len(dropped))
         rows.append(row)
     out = _compare_levels(pd.DataFrame(rows), delta_cfi, delta_rmsea, rmsea_min_df)
-    out["p_diff"] = np.nan  # the scaled difference test (Satorra 2000) is not implemented
+    # lavaan's scaled-shifted difference test (lavTestLRT for WLSMV), not the difference
+    # of the scaled statistics
+    out["chi2_diff"] = [t[0] for t in tests]
+    out["df_diff"] = [t[1] for t in tests]
+    out["p_diff"] = [t[2] for t in tests]
     return out
 
 

@@ -293,6 +293,11 @@ def test_ordinal_invariance_sequence_matches_lavaan(case):
         assert mi.loc[ours, "chi2"] == pytest.approx(want["chisq.scaled"], rel=2e-5, abs=1e-3)
         for col, key in [("cfi", "cfi.scaled"), ("tli", "tli.scaled"), ("rmsea", "rmsea.scaled")]:
             assert mi.loc[ours, col] == pytest.approx(want[key], abs=1e-5), (ours, col)
+        if ours != "configural":  # lavTestLRT's scaled-shifted difference test
+            lrt = ref["lrt"][theirs]
+            assert mi.loc[ours, "df_diff"] == lrt["df_diff"]
+            assert mi.loc[ours, "chi2_diff"] == pytest.approx(lrt["chisq_diff"], rel=1e-4)
+            assert mi.loc[ours, "p_diff"] == pytest.approx(lrt["p"], abs=1e-4)
 
 
 def test_planted_threshold_shift_is_found_by_the_ordinal_test():
@@ -312,6 +317,7 @@ def test_planted_threshold_shift_is_found_by_the_ordinal_test():
     assert clean["supported_level"] == "scalar" and clean["means_comparable"]
     assert shifted["supported_level"] == "metric" and not shifted["means_comparable"]
     assert shifted["delta_rmsea_scalar"] > 0.015
+    assert shifted["p_scalar"] < 1e-6 < clean["p_scalar"]  # lavTestLRT: 2.4e-8 and 0.028
 
 
 def test_invariance_by_scale_says_which_model_and_falls_back():
