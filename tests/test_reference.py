@@ -39,7 +39,8 @@ def _same(a, b, path="") -> list[str]:
 
 
 def test_scripts_found():
-    assert {"omega.R", "alpha.R", "agreement.R", "cfa_ml.R", "invariance_ml.R"} <= set(SCRIPTS)
+    assert {"omega.R", "alpha.R", "agreement.R", "cfa_ml.R", "invariance_ml.R", "polychoric.R",
+            "cfa_ordinal.R", "invariance_ordinal.R"} <= set(SCRIPTS)  # fmt: skip
     for script in SCRIPTS:
         assert (REFERENCE / script.replace(".R", ".json")).exists(), f"{script} never run"
 
@@ -53,6 +54,7 @@ def rscript():
     return RSCRIPT
 
 
+@pytest.mark.slow  # all scripts together: about a minute of R on an idle machine
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_r_output_unchanged(script, rscript, tmp_path):
     """Rerun the script into a temporary folder: same JSON, same data files."""
@@ -79,3 +81,4 @@ def test_synthetic_inputs_reproduce():
 
     for name in synthetic.DIAGNOSTICS:
         assert synthetic.csv_text(name) == (DATA / f"{name}.csv").read_text(), name
+    assert synthetic.shifted_text() == (DATA / "synth_u12_p45_s3_shifted.csv").read_text()
