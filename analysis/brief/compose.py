@@ -322,7 +322,7 @@ def _method(
     return {
         "respondents": rows,
         "reliability": reliability,
-        "comparability": comparability.method_note(lang),
+        "comparability": comparability.method_note(lang, invariance),
         "suppressed": suppressed,
         "threshold_note": t["threshold_note"].format(threshold=results.threshold),
         "omega_note": t["omega_note"].format(k=OMEGA_MIN_ITEMS)
