@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest
+from r_oracle import reference, reference_data
 
 from analysis import twosample
 from analysis.gaps import gap_verdict, perception_gaps
-from r_oracle import reference, reference_data
 
 
 @pytest.fixture(scope="module")
