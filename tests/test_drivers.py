@@ -105,3 +105,19 @@ def test_planted_driver_ranks_first(instrument):
     top = drivers[(drivers["outcome"] == "overall_grade") & (drivers["rank"] == 1)]
     assert set(top["department"]) == {"marketing", "sales"}
     assert (top["predictor"] == "shared_goals").all()
+
+
+def test_block_bootstrap_agrees_with_the_row_bootstrap(monkeypatch):
+    """Above ROW_BOOTSTRAP_MAX_N rows whole random blocks are resampled; on the same data
+    their spread must match the row bootstrap's (within 15% at 1,000 resamples)."""
+    from analysis import drivers
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3000, 5))
+    x[:, 0] = x[:, 1:] @ [0.5, 0.3, 0.1, 0.0] + rng.normal(size=3000)
+    rows = drivers._bootstrap(x, 1000, np.random.default_rng(1))
+    monkeypatch.setattr(drivers, "ROW_BOOTSTRAP_MAX_N", 100)
+    blocks = drivers._bootstrap(x, 1000, np.random.default_rng(1))
+    ratio = np.nanstd(blocks, axis=0) / np.nanstd(rows, axis=0)
+    assert np.all((ratio > 0.85) & (ratio < 1.15)), ratio
+    assert np.allclose(np.nanmean(blocks, axis=0), np.nanmean(rows, axis=0), atol=0.01)
