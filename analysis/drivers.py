@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.anonymity import DEFAULT_THRESHOLD
-from analysis.scoring import COOPERATION_SCALES, cooperation_index
+from analysis.scoring import cooperation_index, cooperation_scales
 from survey.instrument import Instrument
 
 MIN_DRIVER_N = 30  # complete answers per group below which weights are too unstable to show
@@ -304,15 +304,13 @@ def dominance_analysis(data: pd.DataFrame, *, outcome: str, predictors: list[str
 
 
 def _grade_item(instrument: Instrument) -> str | None:
-    role = getattr(instrument, "role", None)
-    code = role("overall_grade") if callable(role) else "OUT_GRADE"
+    code = instrument.role("overall_grade")
     return code if code in instrument.column_map else None
 
 
 def _index_scales(instrument: Instrument) -> tuple[str, ...]:
-    role_scales = getattr(instrument, "role_scales", None)
-    scales = role_scales("cooperation_index") if callable(role_scales) else COOPERATION_SCALES
-    return tuple(s for s in scales if s in instrument.scale_map)
+    members, _ = cooperation_scales(instrument)
+    return tuple(s for s in members if s in instrument.scale_map)
 
 
 def key_drivers(
@@ -363,7 +361,7 @@ def key_drivers(
         g = g.where(g.between(low, high))  # "don't know" and out-of-range codes are missing
         table["overall_grade"] = (low + high) - g.reindex(table.index)
         frames.append(("overall_grade", index_scales))
-    coop = cooperation_index(scores).set_index("respondent_id")["index"]
+    coop = cooperation_index(scores, instrument).set_index("respondent_id")["index"]
     table["cooperation"] = coop.reindex(table.index)
     others = [
         s.code for s in instrument.scales if s.code not in index_scales and s.code in table.columns

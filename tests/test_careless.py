@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from r_oracle import reference, reference_data
+from r_reference import data as reference_data
+from r_reference import load as reference
 
 from survey.quality import (
     CARELESS_THRESHOLDS,
@@ -30,7 +31,7 @@ def ref():
 
 @pytest.fixture(scope="module")
 def x():
-    return reference_data("careless.csv").to_numpy(dtype=float)
+    return reference_data("careless").to_numpy(dtype=float)
 
 
 def test_longstring_matches_r(ref, x):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from r_oracle import reference, reference_data
+from r_reference import data as reference_data
+from r_reference import load as reference
 
 from analysis.drivers import dominance_analysis, key_drivers, relative_weights
 from analysis.scoring import score_scales
@@ -18,7 +19,7 @@ def ref():
 
 
 def test_relative_weights_match_the_published_example(ref):
-    cars = reference_data("mtcars.csv")
+    cars = reference_data("mtcars")
     rw = relative_weights(cars, outcome="mpg", predictors=["cyl", "disp", "hp", "gear"], n_boot=0)
     published = ref["mtcars"]["published"]
     assert rw["r2"].iloc[0] == pytest.approx(published["rsquare"], abs=1e-7)
@@ -31,7 +32,7 @@ def test_relative_weights_match_the_published_example(ref):
 
 @pytest.mark.parametrize("case", ["mtcars", "simulated"])
 def test_general_dominance_matches_r(ref, case):
-    data = reference_data("mtcars.csv" if case == "mtcars" else "drivers_sim.csv")
+    data = reference_data("mtcars" if case == "mtcars" else "drivers_sim")
     outcome = "mpg" if case == "mtcars" else "y"
     predictors = ref[case]["relative_weights"]["predictor"]
     da = dominance_analysis(data, outcome=outcome, predictors=predictors)
@@ -45,7 +46,7 @@ def test_relative_weights_rank_as_general_dominance_on_the_simulated_data(ref):
     """LeBreton, Ployhart & Ladd (2004): the two agree in ranking in most conditions. On
     mtcars they do not (hp ranks first by relative weights, third by dominance), so only
     the simulated case is asserted; both are printed in the R reference."""
-    data = reference_data("drivers_sim.csv")
+    data = reference_data("drivers_sim")
     predictors = ref["simulated"]["relative_weights"]["predictor"]
     rw = relative_weights(data, outcome="y", predictors=predictors, n_boot=0)
     da = dominance_analysis(data, outcome="y", predictors=predictors)
@@ -54,7 +55,7 @@ def test_relative_weights_rank_as_general_dominance_on_the_simulated_data(ref):
 
 
 def test_bootstrap_interval_covers_the_weight_and_is_reproducible():
-    data = reference_data("drivers_sim.csv")
+    data = reference_data("drivers_sim")
     predictors = [f"s{i}" for i in range(1, 7)]
     a = relative_weights(data, outcome="y", predictors=predictors, n_boot=400, seed=1)
     b = relative_weights(data, outcome="y", predictors=predictors, n_boot=400, seed=1)

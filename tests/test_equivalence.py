@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest
-from r_oracle import reference, reference_data
+from r_reference import data as reference_data
+from r_reference import load as reference
 
 from analysis import twosample
 from analysis.gaps import gap_verdict, perception_gaps
@@ -20,7 +21,7 @@ def ref():
 
 @pytest.fixture(scope="module")
 def data():
-    return reference_data("equivalence.csv")
+    return reference_data("equivalence")
 
 
 def test_tost_welch_matches_r(ref, data):
@@ -39,7 +40,9 @@ def test_tost_welch_matches_pingouin(data):
     a, b = data[data.group == "a"], data[data.group == "b"]
     for v in ("x1", "x2", "x3", "x4"):
         x, y = a[v].to_numpy(float), b[v].to_numpy(float)
-        res = twosample.tost_welch(twosample.describe(x[:, None]), twosample.describe(y[:, None]), 0.5)
+        res = twosample.tost_welch(
+            twosample.describe(x[:, None]), twosample.describe(y[:, None]), 0.5
+        )
         expected = pg.tost(x, y, bound=0.5, correction=True)["pval"].iloc[0]
         assert res["p_equivalence"][0] == pytest.approx(expected, rel=1e-9)
 
