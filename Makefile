@@ -19,6 +19,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	.ci/system-deps
+	.ci/axe-core
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 

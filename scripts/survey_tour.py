@@ -270,6 +270,12 @@ def figures() -> dict:
     }
 
 
+LOGO_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40">'
+    '<rect width="40" height="40" rx="8" fill="#7a1f5c"/>'
+    '<text x="48" y="28" font-family="sans-serif" font-size="22" font-weight="700" '
+    'fill="#7a1f5c">ACME</text></svg>'
+)
 VIEWS = {"phone": (PHONE, 1.0), "zoom200": (DESKTOP, 2.0), "desktop": (DESKTOP, 1.0)}
 
 
@@ -280,9 +286,20 @@ def screenshots(folder: Path) -> list[Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with running_server(
-        opens=None, closes=None
-    ) as base:
+    import datetime as dt
+
+    today = dt.date.today()
+    logo = folder / "_logo.svg"
+    logo.write_text(LOGO_SVG)
+    look = {
+        "closes": today + dt.timedelta(days=18),
+        "results": today + dt.timedelta(days=32),
+        "colour": "#7a1f5c",
+        "sender": "Dr. Anna Weber, Leitung Personalentwicklung",
+        "contact": "umfrage@acme.example",
+        "logo": logo,
+    }
+    with running_server(**look) as base:
         for lang in ("de", "en"):
             for view, (size, zoom) in VIEWS.items():
                 driver = browser(lang, size, zoom)
@@ -305,6 +322,7 @@ def screenshots(folder: Path) -> list[Path]:
                     shoot("resume-unknown", driver)
                 finally:
                     driver.quit()
+    logo.unlink()
     return written
 
 
