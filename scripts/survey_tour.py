@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import socket
 import sys
@@ -23,6 +22,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 PHONE = (320, 568)  # iPhone SE, the narrowest phone still common in offices
@@ -51,9 +51,7 @@ def running_server(**look):
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         app = create_app(project, store, load_instrument())
-        srv = uvicorn.Server(
-            uvicorn.Config(app, port=port, log_level="warning", access_log=False)
-        )
+        srv = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", access_log=False))
         thread = threading.Thread(target=srv.run, daemon=True)
         thread.start()
         while not srv.started:
@@ -154,7 +152,8 @@ def fill_page(driver) -> None:
         if radios:
             driver.execute_script("arguments[0].click()", radios[0])
         elif numbers:
-            for box, value in zip(numbers, ["50", "50"] + ["0"] * 8):
+            for box in numbers:  # percent, or both parts of 100 points
+                value = "50"
                 box.clear()
                 box.send_keys(value)
         elif boxes:
@@ -228,12 +227,15 @@ def keyboard_walk(driver, base: str) -> dict:
                 typed.add(name)
                 el.send_keys("50")  # percent, or one of two parts of 100 points
                 counts["other"] += 2
-            elif tag == "button" and el.get_attribute("value") in ("next", None, ""):
-                if el.get_attribute("value") == "next" or "/s/" in url:
-                    navigate(driver, lambda: press(Keys.ENTER))
-                    counts["other"] += 1
-                    counts["pages"] += 1
-                    break
+            elif (
+                tag == "button"
+                and el.get_attribute("value") in ("next", None, "")
+                and (el.get_attribute("value") == "next" or "/s/" in url)
+            ):
+                navigate(driver, lambda: press(Keys.ENTER))
+                counts["other"] += 1
+                counts["pages"] += 1
+                break
         else:
             raise RuntimeError(f"no Next button reached on {url}")
         if driver.current_url == url and "/s/" not in url:
@@ -309,16 +311,19 @@ def screenshots(folder: Path) -> list[Path]:
                     full_page_png(drv, path)
                     written.append(path)
 
+                def click(css: str, drv=driver) -> None:
+                    drv.find_element(By.CSS_SELECTOR, css).click()
+
                 try:
                     tour(driver, base, shoot)
                     driver.get(f"{base}/s/north")
-                    navigate(driver, lambda: driver.find_element(By.CSS_SELECTOR, "form button").click())
-                    navigate(driver, lambda: next_button(driver).click())  # no department
+                    navigate(driver, partial(click, "form button"))
+                    navigate(driver, partial(click, "button[value=next]"))  # no department
                     shoot("error", driver)
                     driver.get(f"{base}/resume")
                     box = driver.find_element(By.ID, "code")
                     box.send_keys("ABCD-EFGH")
-                    navigate(driver, lambda: driver.find_element(By.CSS_SELECTOR, "main form button").click())
+                    navigate(driver, partial(click, "main form button"))
                     shoot("resume-unknown", driver)
                 finally:
                     driver.quit()

@@ -68,7 +68,9 @@ def _row(path: Path, version: str, subject: str, code: str, what: dict) -> dict:
     comparable = str(what.get("comparable", "")).lower()
     comparable = {"true": "yes", "false": "no"}.get(comparable, comparable)
     if comparable not in COMPARABLE:
-        raise ValueError(f"{path}: {code} (version {version}): comparable must be yes, caution or no")
+        raise ValueError(
+            f"{path}: {code} (version {version}): comparable must be yes, caution or no"
+        )
     return {
         "version": version,
         "subject": subject,

@@ -23,8 +23,13 @@ CODE = r"^[a-z][a-z0-9_-]{0,39}$"
 
 
 DEFAULT_THRESHOLD = 5  # respondents a group needs before any figure of it is shown
-LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-              ".svg": "image/svg+xml", ".webp": "image/webp"}
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
 LOGO_MAX_BYTES = 1_000_000
 MIN_CONTRAST = 4.5  # WCAG AA for text: the colour fills buttons with white text
 

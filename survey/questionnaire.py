@@ -115,7 +115,8 @@ def _balanced(units: list[list[Item]], max_items: int) -> list[list[Item]]:
             filled = sum(len(c) for c in chunks)
             # open the next page once this one has its share (never over the maximum)
             if chunks[-1] and (
-                len(chunks[-1]) + len(unit) > max_items or filled + len(unit) / 2 > target * len(chunks)
+                len(chunks[-1]) + len(unit) > max_items
+                or filled + len(unit) / 2 > target * len(chunks)
             ):
                 chunks.append([])
             chunks[-1].extend(unit)

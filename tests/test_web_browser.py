@@ -63,7 +63,11 @@ def server(tmp_path_factory, instrument):
     tmp = tmp_path_factory.mktemp("browser")
     (tmp / "logo.svg").write_text(LOGO)
     project, _ = init_project(
-        tmp / "acme", company="ACME", business_units={"north": "Nord"}, logo=tmp / "logo.svg", **LOOK
+        tmp / "acme",
+        company="ACME",
+        business_units={"north": "Nord"},
+        logo=tmp / "logo.svg",
+        **LOOK,
     )
     store = Store(project.sqlite_url, project.id)
     port = _free_port()
@@ -136,9 +140,7 @@ def _view(driver, size=PHONE, zoom: float = 1.0) -> None:
 def _fresh(driver, lang: str) -> None:
     driver.delete_all_cookies()
     driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd(
-        "Network.setExtraHTTPHeaders", {"headers": {"Accept-Language": lang}}
-    )
+    driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Accept-Language": lang}})
 
 
 def _navigate(driver, action) -> None:
@@ -199,9 +201,7 @@ def _axe(driver, source: str) -> list[dict]:
 
 
 def _overflow(driver) -> int:
-    return driver.execute_script(
-        "return document.documentElement.scrollWidth - window.innerWidth"
-    )
+    return driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
 
 
 # --- the whole questionnaire without JavaScript -------------------------------------------
@@ -249,10 +249,16 @@ def _fill_page(driver, rng) -> dict[str, float | str]:
 
 @pytest.mark.parametrize(
     ("lang", "department", "size"),
-    [("de", "marketing", PHONE), ("de", "sales", DESKTOP), ("en", "marketing", DESKTOP),
-     ("en", "sales", PHONE)],
+    [
+        ("de", "marketing", PHONE),
+        ("de", "sales", DESKTOP),
+        ("en", "marketing", DESKTOP),
+        ("en", "sales", PHONE),
+    ],
 )
-def test_questionnaire_without_javascript(server, plain_browser, instrument, lang, department, size):
+def test_questionnaire_without_javascript(
+    server, plain_browser, instrument, lang, department, size
+):
     from selenium.webdriver.common.by import By
 
     base, store = server
@@ -446,7 +452,7 @@ def test_error_link_scrolls_question_and_message_into_view(server, js_browser):
             "return [r.top, r.bottom];",
             css,
         )
-        assert 0 <= top and bottom <= PHONE[1], (css, top, bottom)
+        assert top >= 0 and bottom <= PHONE[1], (css, top, bottom)
     assert driver.switch_to.active_element.get_attribute("id") == "q-department"
 
 
@@ -502,7 +508,9 @@ def test_frequency_scales_wrap_alike_at_200_percent(server, js_browser):
     layouts = []
     for q in ("INF_MEET_FREQ", "INF_EXCHANGE_FREQ"):
         boxes = _rects(driver, f"#q-{q} .option:not(.dk)")
-        layouts.append([(round(b["x"] - boxes[0]["x"]), round(b["y"] - boxes[0]["y"]) > 0) for b in boxes])
+        layouts.append(
+            [(round(b["x"] - boxes[0]["x"]), round(b["y"] - boxes[0]["y"]) > 0) for b in boxes]
+        )
         columns = {round(b["x"]) for b in boxes}
         assert len(columns) == 1, (q, columns)  # one option per line, none beside another
     assert layouts[0] == layouts[1]

@@ -87,7 +87,9 @@ def init(
     opens: dt.datetime = typer.Option(None, "--opens", formats=["%Y-%m-%d"], help="First day."),
     closes: dt.datetime = typer.Option(None, "--closes", formats=["%Y-%m-%d"], help="Last day."),
     logo: Path = typer.Option(
-        None, "--logo", help="Client logo (PNG, JPEG, SVG or WebP, at most 1 MB), shown on every page."
+        None,
+        "--logo",
+        help="Client logo (PNG, JPEG, SVG or WebP, at most 1 MB), shown on every page.",
     ),
     colour: str = typer.Option(
         None, "--colour", help="Client colour as #rrggbb (needs 4.5:1 contrast on white)."

@@ -33,11 +33,11 @@ from survey.instrument import Instrument, Item
 from survey.project import Project
 from survey.questionnaire import (
     DK_SUFFIX,
-    estimated_minutes,
     TEXT_LIMIT,
     BadForm,
     Page,
     context_fields,
+    estimated_minutes,
     pages,
     parse_context,
     parse_page,
@@ -123,10 +123,10 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         lstrip_blocks=True,
     )
     plan = pages(instrument)
-    minutes = {lang: max(1, round(estimated_minutes(instrument, lang))) for lang in project.languages}
-    css = CSS + (
-        f"\n:root {{ --accent: {project.colour}; }}\n".encode() if project.colour else b""
-    )
+    minutes = {
+        lang: max(1, round(estimated_minutes(instrument, lang))) for lang in project.languages
+    }
+    css = CSS + (f"\n:root {{ --accent: {project.colour}; }}\n".encode() if project.colour else b"")
     logo_type = None
     if project.logo_path is not None:
         from survey.project import LOGO_TYPES
