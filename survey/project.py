@@ -26,6 +26,15 @@ CODE = r"^[a-z][a-z0-9_-]{0,39}$"
 
 
 DEFAULT_THRESHOLD = 5  # respondents a group needs before any figure of it is shown
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
+LOGO_MAX_BYTES = 1_000_000
+MIN_CONTRAST = 4.5  # WCAG AA for text: the colour fills buttons with white text
 
 
 class ProjectError(UserError):
@@ -56,6 +65,13 @@ class Project(BaseModel):
     anonymity_threshold: int = Field(DEFAULT_THRESHOLD, ge=2)
     opens: dt.date | None = None
     closes: dt.date | None = None
+    # The project's look, shown on every page: logo file in the folder, colour, who sends
+    # the survey, whom to ask, and when results are shared (thank-you page).
+    logo: str | None = Field(None, pattern=r"^logo\.(png|jpe?g|svg|webp)$")
+    colour: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
+    sender: str | None = Field(None, min_length=1, max_length=200)
+    contact: str | None = Field(None, min_length=1, max_length=200)
+    results: dt.date | None = None
     admin_key_hash: str
     secret: str = Field(min_length=32)
     instrument: InstrumentRecord | None = None  # None: a project from before, the shipped one
@@ -75,6 +91,20 @@ class Project(BaseModel):
         if not langs or set(langs) - set(LANGS):
             raise ValueError(f"languages must be a non-empty subset of {LANGS}")
         return langs
+
+    @field_validator("colour")
+    @classmethod
+    def _readable(cls, colour: str | None) -> str | None:
+        if colour is not None and contrast_on_white(colour) < MIN_CONTRAST:
+            raise ValueError(
+                f"{colour} has a contrast of {contrast_on_white(colour):.1f}:1 on white; "
+                f"buttons and links need {MIN_CONTRAST}:1 (WCAG AA): choose a darker shade"
+            )
+        return colour
+
+    @property
+    def logo_path(self) -> Path | None:
+        return self.folder / self.logo if self.logo else None
 
     @property
     def sqlite_url(self) -> str:
@@ -100,6 +130,18 @@ class Project(BaseModel):
         from survey.instrument import load_instrument
 
         return load_instrument(self.instrument_path)
+
+
+def contrast_on_white(colour: str) -> float:
+    """WCAG 2 contrast ratio of ``#rrggbb`` against white."""
+
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    lum = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (lum + 0.05)
 
 
 def hash_key(key: str) -> str:
@@ -130,6 +172,11 @@ def init_project(
     opens: dt.date | None = None,
     closes: dt.date | None = None,
     instrument: str | Path | None = None,
+    logo: str | Path | None = None,
+    colour: str | None = None,
+    sender: str | None = None,
+    contact: str | None = None,
+    results: dt.date | None = None,
 ) -> tuple[Project, str]:
     """Create a project folder; returns the project and the admin key (shown only once).
 
@@ -156,6 +203,14 @@ def init_project(
             f"{source}: the instrument has no {', '.join(lacking)} texts "
             f"(its languages: {', '.join(ins.languages)}); choose --languages among them"
         )
+    logo_source = Path(logo) if logo else None
+    if logo_source is not None:
+        if logo_source.suffix.lower() not in LOGO_TYPES or not logo_source.is_file():
+            raise ProjectError(
+                f"{logo_source}: the logo must be an existing {', '.join(LOGO_TYPES)} file"
+            )
+        if logo_source.stat().st_size > LOGO_MAX_BYTES:
+            raise ProjectError(f"{logo_source}: the logo is larger than 1 MB")
     key = secrets.token_urlsafe(24)
     slug = re.sub(r"[^a-z0-9_-]+", "-", folder.name.lower()).strip("-_") or "diagnostic"
     try:
@@ -167,6 +222,11 @@ def init_project(
             anonymity_threshold=anonymity_threshold,
             opens=opens,
             closes=closes,
+            logo=f"logo{logo_source.suffix.lower()}" if logo_source else None,
+            colour=colour,
+            sender=sender,
+            contact=contact,
+            results=results,
             admin_key_hash=hash_key(key),
             secret=secrets.token_hex(32),
             instrument=InstrumentRecord(id=ins.id, version=ins.version, sha256=ins.content_hash),
@@ -178,6 +238,8 @@ def init_project(
         raise ProjectError("the closing date lies before the opening date")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / INSTRUMENT_NAME).write_bytes(source.read_bytes())
+    if logo_source is not None:
+        project.logo_path.write_bytes(logo_source.read_bytes())
     save_project(project)
     return project, key
 

@@ -120,7 +120,7 @@ def item_blocks(instrument: Instrument) -> list[list[str]]:
     --------
     >>> from survey import load_instrument
     >>> [b for b in item_blocks(load_instrument()) if "INF_TIMELY" in b]
-    [['INF_TIMELY', 'INF_USEFUL', 'INF_FIELD_FEEDBACK']]
+    [['INF_TIMELY', 'INF_USEFUL', 'INF_CUSTOMER_FEEDBACK', 'INF_COMPETITOR_NEWS']]
     """
     out: list[list[str]] = []
     prev = None

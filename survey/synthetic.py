@@ -531,7 +531,7 @@ def generate(
     --------
     >>> diag = generate(units=5, per_department=6, seed=3, scenario="clean")
     >>> diag.responses.shape
-    (60, 104)
+    (60, 111)
     >>> sorted(diag.truth["units"].values())[0]
     'ambivalent_hierarchy'
     """

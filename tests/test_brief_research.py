@@ -22,7 +22,7 @@ from survey.tables import write_table
 
 pytestmark = pytest.mark.slow
 
-PLANTED_ITEM = "INF_FIELD_FEEDBACK"  # an item of information_quality
+PLANTED_ITEM = "INF_CUSTOMER_FEEDBACK"  # an item of information_quality
 SCALE = {"de": "Qualität des Informationsaustauschs", "en": "Quality of information sharing"}
 CHANGED = {"de": "Gemeinsame Ziele und Kennzahlen", "en": "Shared goals and metrics"}
 HEADING = {

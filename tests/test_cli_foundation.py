@@ -22,7 +22,7 @@ EXAMPLE = Path(__file__).parents[1] / "data" / "example" / "responses.csv"
 def test_validate_default_and_broken(tmp_path):
     result = runner.invoke(app, ["instrument", "validate"])
     assert result.exit_code == 0, result.output
-    assert "82 items" in result.output
+    assert "89 items" in result.output
     raw = yaml.safe_load(default_instrument_path().read_text(encoding="utf-8"))
     raw["items"][1]["code"] = raw["items"][0]["code"]
     bad = tmp_path / "bad.yaml"
@@ -49,7 +49,7 @@ def test_codebook_and_synth(tmp_path):
         app, ["codebook", "--lang", "de", "--format", "csv", "-o", str(tmp_path / "c.csv")]
     )
     assert result.exit_code == 0, result.output
-    assert len(pd.read_csv(tmp_path / "c.csv")) == 82
+    assert len(pd.read_csv(tmp_path / "c.csv")) == 89
     out = tmp_path / "d.parquet"
     result = runner.invoke(
         app,

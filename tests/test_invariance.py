@@ -161,18 +161,18 @@ def test_planted_item_in_synthetic_survey_is_found():
     assert invariance_by_scale(data, ins, scales=codes)["means_comparable"].all()
 
     sales = data["department"] == "sales"
-    data.loc[sales, "INF_FIELD_FEEDBACK"] += 1.0  # sales reads this item one point higher
+    data.loc[sales, "INF_CUSTOMER_FEEDBACK"] += 1.0  # sales reads this item one point higher
     shifted = measurement_invariance(data, model, group="department").set_index("level")
     assert shifted.loc["scalar", "p_diff"] < 1e-4 and not shifted.loc["scalar", "holds"]
     found = locate_noninvariance(data, model, group="department")
-    assert found["parameter"].iloc[0] == "INF_FIELD_FEEDBACK ~ 1"
+    assert found["parameter"].iloc[0] == "INF_CUSTOMER_FEEDBACK ~ 1"
     by_scale = invariance_by_scale(data, ins, scales=codes).set_index("scale")
     assert by_scale["supported_level"].to_dict() == {
         "information_quality": "metric",
         "shared_goals": "scalar",
     }
     partial = measurement_invariance(
-        data, model, group="department", partial=["INF_FIELD_FEEDBACK ~ 1"]
+        data, model, group="department", partial=["INF_CUSTOMER_FEEDBACK ~ 1"]
     ).set_index("level")
     assert partial.loc["scalar", "p_diff"] > 0.05 and partial.loc["scalar", "holds"]
 

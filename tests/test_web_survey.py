@@ -155,7 +155,7 @@ def test_save_and_resume_on_another_device(survey, instrument):
     client, csrf = started(survey, entry="/s/south", lang="de")
     post(client, csrf, 0, lang="de", department="marketing")
     post(client, csrf, 1, lang="de", INF_TIMELY="6")
-    saved = post(client, csrf, 2, lang="de", action="save", STR_PLAN_EXISTS="1")
+    saved = post(client, csrf, 2, lang="de", action="save", INF_BY_CHANCE="1")
     assert saved.status_code == 303 and saved.headers["location"] == "/saved"
     page = client.get("/saved")
     code = re.search(r'id="resume-code">([0-9A-Z-]+)<', page.text).group(1)
@@ -165,7 +165,7 @@ def test_save_and_resume_on_another_device(survey, instrument):
     typed = code.lower().replace("-", " ")  # as someone might type it
     back = other.post("/resume", data={"csrf": other_csrf, "lang": "de", "code": typed})
     assert back.status_code == 303 and back.headers["location"] == "/q/2"
-    assert 'value="1" id="STR_PLAN_EXISTS-1" checked' in other.get("/q/2").text
+    assert 'value="1" id="INF_BY_CHANCE-1" checked' in other.get("/q/2").text
     wrong = other.post("/resume", data={"csrf": other_csrf, "lang": "de", "code": "AAAA-BBBB"})
     assert wrong.status_code == 404 and "Diesen Code kennen wir nicht" in wrong.text
 

@@ -109,6 +109,19 @@ def init(
     threshold: int = typer.Option(5, "--threshold", help="Anonymity threshold."),
     opens: dt.datetime = typer.Option(None, "--opens", formats=["%Y-%m-%d"], help="First day."),
     closes: dt.datetime = typer.Option(None, "--closes", formats=["%Y-%m-%d"], help="Last day."),
+    logo: Path = typer.Option(
+        None,
+        "--logo",
+        help="Client logo (PNG, JPEG, SVG or WebP, at most 1 MB), shown on every page.",
+    ),
+    colour: str = typer.Option(
+        None, "--colour", help="Client colour as #rrggbb (needs 4.5:1 contrast on white)."
+    ),
+    sender: str = typer.Option(None, "--sender", help="Who sends the survey (name, function)."),
+    contact: str = typer.Option(None, "--contact", help="Contact for questions (e-mail or phone)."),
+    results: dt.datetime = typer.Option(
+        None, "--results", formats=["%Y-%m-%d"], help="Day from which results are shared."
+    ),
 ) -> None:
     """Create a diagnostic's project folder (project.yaml) and print its admin key once."""
     from survey.project import CONFIG_NAME, LANGS, init_project
@@ -124,6 +137,11 @@ def init(
         anonymity_threshold=threshold,
         opens=opens.date() if opens else None,
         closes=closes.date() if closes else None,
+        logo=logo,
+        colour=colour,
+        sender=sender,
+        contact=contact,
+        results=results.date() if results else None,
     )
     record = project.instrument
     typer.echo(f"created {name / CONFIG_NAME}")

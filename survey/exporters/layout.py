@@ -30,7 +30,7 @@ def blocks(instrument: Instrument) -> list[Block]:
     >>> from survey import load_instrument
     >>> bl = blocks(load_instrument())
     >>> bl[3].code, [i.code for i in bl[3].items], bl[3].matrix
-    ('B04', ['INF_TIMELY', 'INF_USEFUL', 'INF_FIELD_FEEDBACK'], True)
+    ('B04', ['INF_TIMELY', 'INF_USEFUL', 'INF_CUSTOMER_FEEDBACK', 'INF_COMPETITOR_NEWS'], True)
     >>> bl[2].code, [i.code for i in bl[2].items], bl[2].matrix
     ('B03', ['INF_CHANNEL'], False)
     """

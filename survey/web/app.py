@@ -37,16 +37,21 @@ from survey.questionnaire import (
     BadForm,
     Page,
     context_fields,
+    estimated_minutes,
     pages,
     parse_context,
     parse_page,
 )
 from survey.store import PageNotReached, Store, new_resume_code, normalise_code
-from survey.web.guard import GuardMiddleware
+from survey.web.guard import HEADERS, GuardMiddleware
 
 HERE = Path(__file__).parent
 TEXTS: dict[str, dict[str, str]] = yaml.safe_load((HERE / "texts.yaml").read_text("utf-8"))
 CSS = (HERE / "survey.css").read_bytes()
+# The only script: the running total of constant sums (the page works without it; the
+# server checks the sum). Pages that have one allow scripts from this origin, no others.
+SUM_JS = (HERE / "sum.js").read_bytes()
+SCRIPT_CSP = dict(HEADERS)[b"content-security-policy"] + b"; script-src 'self'"
 RESUME_COOKIE, CSRF_COOKIE, ADMIN_COOKIE = "am_resume", "am_csrf", "am_admin"
 ADMIN_HOURS = 8
 INLINE_KINDS = {"agreement", "bipolar", "frequency", "grade", "timeband", "yes_no"}
@@ -117,6 +122,16 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         lstrip_blocks=True,
     )
     plan = pages(instrument)
+    minutes = {
+        lang: max(1, round(estimated_minutes(instrument, lang))) for lang in project.languages
+    }
+    css = CSS + (f"\n:root {{ --accent: {project.colour}; }}\n".encode() if project.colour else b"")
+    logo_type = None
+    if project.logo_path is not None:
+        from survey.project import LOGO_TYPES
+
+        logo_type = LOGO_TYPES[project.logo_path.suffix]
+        logo_bytes = project.logo_path.read_bytes()
     secret = project.secret.encode()
     key_checks = asyncio.Semaphore(1)
 
@@ -149,6 +164,7 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             lang=lang,
             t=texts(lang),
             company=project.company,
+            look=look(lang),
             csrf=csrf_for(cookie),
             switch=switch if len(switch) > 1 and request.method == "GET" else [],
             **ctx,
@@ -159,6 +175,21 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
                 CSRF_COOKIE, cookie, httponly=True, samesite="strict", secure=_https(request)
             )
         return response
+
+    def look(lang: str) -> dict[str, str]:
+        """The client's logo, sender, contact and closing date, shown on every page."""
+        t = texts(lang)
+        contact = project.contact or ""
+        return {
+            "logo": f"/static/logo{project.logo_path.suffix}" if logo_type else "",
+            "logo_alt": t["logo_alt"].format(company=project.company),
+            "sender": t["look_sender"].format(sender=project.sender) if project.sender else "",
+            "contact": contact,
+            "contact_href": f"mailto:{contact}" if "@" in contact and " " not in contact else "",
+            "closes": t["look_closes"].format(date=_date(project.closes, lang))
+            if project.closes
+            else "",
+        }
 
     def message(
         request: Request, lang: str, status: int, heading: str, *paragraphs: str, **ctx: Any
@@ -208,19 +239,19 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         check_open()
         lang = pick_lang(request)
         t = texts(lang)
-        privacy = [
-            t["privacy_purpose"],
-            t["privacy_who"],
-            t["privacy_threshold"].format(threshold=project.anonymity_threshold),
-            t["privacy_storage"],
+        # Short above the start button; the rest one click away (a <details>, no script).
+        privacy_short = [
             t["privacy_voluntary"],
+            t["privacy_threshold"].format(threshold=project.anonymity_threshold),
         ]
+        privacy_more = [t["privacy_purpose"], t["privacy_who"], t["privacy_storage"]]
         return render(
             request,
             "welcome.html.j2",
             lang,
-            intro=t["welcome_intro"].format(company=project.company),
-            privacy=privacy,
+            intro=t["welcome_intro"].format(company=project.company, minutes=minutes[lang]),
+            privacy_short=privacy_short,
+            privacy_more=privacy_more,
             entry=entry,
             nonce=secrets.token_urlsafe(12),
         )
@@ -317,17 +348,24 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             )
         else:
             heading, intro = instrument.dimensions[page.key][lang], t["optional_note"]
-            questions = [
-                _question(instrument, item, lang, session.department, values, errors, t)
-                for item in page.items
-            ]
-        return render(
+            if page.parts > 1:
+                heading = t["page_part"].format(heading=heading, part=page.part, parts=page.parts)
+        groups = (
+            [{"heading": "", "intro": "", "questions": questions}]
+            if page.key == "context"
+            else _groups(instrument, page, lang, session.department, values, errors, t)
+        )
+        questions = [q for g in groups for q in g["questions"]]
+        sums = any(instrument.kind(i) == "constant_sum" for i in page.items)
+        response = render(
             request,
             "page.html.j2",
             lang,
             422 if errors else 200,
             heading=heading,
             intro=intro,
+            groups=groups,
+            script="sum.js" if sums else "",
             questions=questions,
             errors=errors,
             number=page.number,
@@ -335,6 +373,9 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             last=page.number == len(plan) - 1,
             progress_text=t["progress"].format(page=page.number + 1, pages=len(plan)),
         )
+        if sums:
+            response.headers["content-security-policy"] = SCRIPT_CSP.decode()
+        return response
 
     @app.post("/q/{number}")
     async def submit_page(request: Request, number: int) -> Response:
@@ -396,7 +437,27 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
     async def thanks(request: Request) -> Response:
         lang = pick_lang(request)
         t = texts(lang)
-        return message(request, lang, 200, t["thanks_heading"], t["thanks_text"])
+        when = (
+            t["thanks_when_closes"].format(closes=_date(project.closes, lang))
+            if project.closes
+            else t["thanks_when_open"]
+        )
+        present = (
+            t["thanks_results_date"].format(
+                results=_date(project.results, lang), company=project.company
+            )
+            if project.results
+            else t["thanks_results_later"].format(company=project.company)
+        )
+        how = t["thanks_how"].format(threshold=project.anonymity_threshold)
+        return message(
+            request,
+            lang,
+            200,
+            t["thanks_heading"],
+            t["thanks_text"],
+            next_steps=[f"{when} {present}", how],
+        )
 
     @app.get("/saved", response_class=HTMLResponse)
     async def saved(request: Request) -> Response:
@@ -529,8 +590,20 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         )
 
     @app.get("/static/survey.css")
-    async def css() -> Response:
-        return Response(CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+    async def stylesheet() -> Response:
+        return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+    @app.get("/static/sum.js")
+    async def sum_script() -> Response:
+        return Response(
+            SUM_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"}
+        )
+
+    @app.get("/static/logo{suffix}")
+    async def logo(suffix: str) -> Response:
+        if logo_type is None or suffix != project.logo_path.suffix:
+            raise Problem(404, "error_not_found")
+        return Response(logo_bytes, media_type=logo_type, headers={"Cache-Control": "max-age=3600"})
 
     # --- errors: always a page and a 4xx -------------------------------------------------
     def problem_page(request: Request, status: int, key: str, **values: object) -> Response:
@@ -638,7 +711,6 @@ def _context_questions(ins, project, fixed, lang, values, errors) -> list[dict]:
                 for code, label in options.items()
             ],
             {current},
-            required=required,
         )
         out.append(
             _view(col, "choice", question.text[lang], errors, options=opts, inline=False)
@@ -680,12 +752,17 @@ def _question(
         ]
         total = ins.response_type(item).total
         hint = (
-            t["points_of"].format(total=total)
+            t["sum_hint"].format(total=total)
             if total
             else t["percent_hint"].format(min=low, max=high)
         )
         dk_name = item.code + DK_SUFFIX if item.dont_know else ""
+        typed = [_integer_or_zero(box["value"]) for box in inputs]
         return _view(item.code, "numbers", legend, errors, inputs=inputs, hint=hint) | {
+            "total": total or 0,
+            "sum_template": t["sum_total"],
+            "sum_text": t["sum_total"].format(sum=sum(typed), total=total) if total else "",
+            "unit": "" if total else "%",
             "min": low,
             "max": high,
             "dk_name": dk_name,
@@ -714,20 +791,81 @@ def _options(
 ) -> list[dict]:
     extra = " required" if required else ""
     return [
-        {"html": _option_html(kind, name, i, v, label, v in chosen, extra, v == dont_know)}
+        {
+            "html": _option_html(kind, name, i, v, label, v in chosen, extra, v == dont_know),
+            "dk": v == dont_know,
+        }
         for i, (v, label) in enumerate(pairs, start=1)
     ]
 
 
 def _view(name: str, kind: str, legend: str, errors: Mapping[str, str], **extra: Any) -> dict:
-    short = legend if len(legend) <= 70 else legend[:67].rstrip() + "…"
     return {
         "name": name,
         "kind": kind,
         "legend": legend,
-        "short": short,
         "error": errors.get(name, ""),
         "anchor": f"{name}-1",
         "required": False,
         "hint": "",
     } | extra
+
+
+def _integer_or_zero(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def _date(day, lang: str) -> str:
+    if lang == "de":
+        return f"{day.day}.{day.month}.{day.year}"
+    return f"{day.day} {day:%B} {day.year}"  # English month names whatever the locale
+
+
+def _groups(
+    ins: Instrument,
+    page: Page,
+    lang: str,
+    department: str | None,
+    values: Mapping[str, list[str]],
+    errors: Mapping[str, str],
+    t: Mapping[str, str],
+) -> list[dict]:
+    """The page's questions in groups: the self-image items of mirror pairs under a heading
+    naming the respondent's own department, then their twins under the other one's, at the
+    place of the first mirror item; other items stay where they are."""
+
+    def view(item: Item) -> dict:
+        return _question(ins, item, lang, department, values, errors, t)
+
+    mirrored = [i for i in page.items if i.mirror_of and i.perspective in ("self", "other")]
+    if not mirrored or department is None:
+        return [{"heading": "", "intro": "", "questions": [view(i) for i in page.items]}]
+    names = {
+        "own": ins.departments[department][lang],
+        "other": ins.departments[ins.other_department(department)][lang],
+    }
+    first = page.items.index(mirrored[0])
+    before = [i for i in page.items[:first] if i not in mirrored]
+    after = [i for i in page.items[first:] if i not in mirrored]
+    own = [i for i in mirrored if i.perspective == "self"]
+    other = [i for i in mirrored if i.perspective == "other"]
+    groups = [{"heading": "", "intro": "", "questions": [view(i) for i in before]}]
+    groups.append(
+        {
+            "heading": t["mirror_own_heading"].format(**names),
+            "intro": t["mirror_intro"].format(**names),
+            "questions": [view(i) for i in own],
+        }
+    )
+    groups.append(
+        {
+            "heading": t["mirror_other_heading"].format(**names),
+            "intro": "",
+            "questions": [view(i) for i in other],
+        }
+    )
+    groups.append({"heading": "", "intro": "", "questions": [view(i) for i in after]})
+    return [g for g in groups if g["questions"]]
