@@ -6,7 +6,7 @@ Unlinkability by design (the threat model is ``docs/privacy.md``):
   encryption, ``survey.web.sealed``): the server writes nothing while it is filled in, so
   no record ties a redeemed invitation to a questionnaire in progress;
 - redeeming an invitation rewrites the state of *every* invitation of the project with
-  fresh random bits (the lowest bit says "used"), in one transaction that touches nothing
+  fresh random bits (one of them says "used"), in one transaction that touches nothing
   else: on PostgreSQL all of them share its ``xmin``, every row's WAL record looks alike,
   and the table is vacuumed afterwards so no dead version shows which one flipped;
 - a finished questionnaire goes to a pool (``pending``) under a random key; when the pool
@@ -47,6 +47,11 @@ from sqlalchemy.engine import Connection, Engine
 # 3: sealed client-held state; invitation state bits; response pool; admin sessions.
 SCHEMA_VERSION = 3
 RESUME_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+# An invitation's state: 62 random bits, one of them (in the middle, so that PostgreSQL's
+# prefix/suffix compression of WAL records stops at random bytes before reaching it)
+# says "used".
+USED_BIT = 1 << 32
+RANDOM_MASK = ((1 << 62) - 1) & ~USED_BIT
 POOL_SIZE = 10  # finished answers that leave the pool together, shuffled
 SAVED_DAYS = 30  # a saved questionnaire is kept this long after its last save
 
@@ -65,7 +70,7 @@ tokens = sa.Table(
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("department", sa.String(40), nullable=False),
     sa.Column("business_unit", sa.String(40), nullable=False),
-    # random bits, rewritten for every row at every redemption; bit 0 = used
+    # random bits, rewritten for every row at every redemption; USED_BIT says used
     sa.Column("state", sa.BigInteger, nullable=False),
     **NO_ROWID,
 )
@@ -215,11 +220,15 @@ def _engine_for(url: str) -> Engine:
     )
 
 
-def _random_even(dialect: str) -> sa.ColumnElement:
-    """Fresh random bits with bit 0 clear, computed by the database for every row."""
+def _random_state(dialect: str) -> sa.ColumnElement:
+    """Fresh random bits without the used bit, computed by the database for every row.
+    PostgreSQL's random() is a double (52 random bits): two calls of 31 bits each."""
     if dialect == "sqlite":
-        return sa.literal_column("(random() & 4611686018427387902)")
-    return sa.literal_column("(floor(random() * 2305843009213693952)::bigint * 2)")
+        return sa.literal_column(f"(random() & {RANDOM_MASK})")
+    return sa.literal_column(
+        "(((floor(random() * 2147483648)::bigint << 31) | floor(random() * 2147483648)::bigint)"
+        f" & {RANDOM_MASK})"
+    )
 
 
 class Store:
@@ -374,7 +383,7 @@ class Store:
                 "token_hash": digest(t),
                 "department": department,
                 "business_unit": business_unit,
-                "state": secrets.randbits(62) << 1,
+                "state": secrets.randbits(62) & RANDOM_MASK,
             }
             for t in new
         ]
@@ -396,14 +405,17 @@ class Store:
                     tokens.c.project == self.project, tokens.c.token_hash == h
                 )
             ).scalar()
-            if state is None or state & 1:
+            if state is None or state & USED_BIT:
                 return False
             conn.execute(
                 tokens.update()
                 .where(tokens.c.project == self.project)
                 .values(
-                    state=_random_even(self.dialect).op("|")(
-                        sa.case((tokens.c.token_hash == h, 1), else_=tokens.c.state.op("&")(1))
+                    state=_random_state(self.dialect).op("|")(
+                        sa.case(
+                            (tokens.c.token_hash == h, USED_BIT),
+                            else_=tokens.c.state.op("&")(USED_BIT),
+                        )
                     )
                 )
             )
@@ -418,7 +430,7 @@ class Store:
                     tokens.c.project == self.project, tokens.c.token_hash == digest(token)
                 )
             ).first()
-        return None if row is None else (row[0], row[1], bool(row[2] & 1))
+        return None if row is None else (row[0], row[1], bool(row[2] & USED_BIT))
 
     # --- questionnaires in progress (held by the browser; saved here only on request) -----
     def save_state(self, code: str, state: dict) -> None:
@@ -643,4 +655,3 @@ def _reason(err: sa.exc.DBAPIError | sa.exc.InterfaceError) -> str:
     """The driver's message without the statement (and so without any value)."""
     orig = getattr(err, "orig", None)
     return str(orig).splitlines()[0] if orig is not None else type(err).__name__
-

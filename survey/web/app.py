@@ -117,6 +117,7 @@ def app_from_env() -> FastAPI:
 
 def create_app(project: Project, store: Store, instrument: Instrument) -> FastAPI:
     """The ASGI app for one project. Serve it with uvicorn (``alignmeter serve``)."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
