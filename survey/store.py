@@ -37,7 +37,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Literal
 
@@ -367,10 +367,8 @@ class Store:
             yield conn.execution_options(read_only=True)
 
     def dispose(self) -> None:
-        try:
+        with suppress(sa.exc.DatabaseError):  # a read-only or vanished file: nothing to do
             self._checkpoint()
-        except sa.exc.DatabaseError:
-            pass  # a read-only or vanished file: nothing to truncate
         self.engine.dispose()
 
     # --- invitations ----------------------------------------------------------------------

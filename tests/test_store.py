@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from survey.store import (
     SCHEMA_VERSION,
+    USED_BIT,
     Store,
     StoreError,
     meta_table,
@@ -20,7 +21,6 @@ from survey.store import (
     pending,
     responses,
     saved,
-    USED_BIT,
 )
 
 
@@ -215,7 +215,7 @@ def test_a_read_only_database_is_refused_at_start(tmp_path):
     try:
         if os.access(path, os.W_OK):
             return  # root may write whatever the mode: the read-only open above stands
-        with pytest.raises(StoreError, match="read-only|cannot open"):
+        with pytest.raises(StoreError, match=r"read-only|cannot open"):
             Store(f"sqlite:///{path}", "p")
     finally:
         os.chmod(tmp_path, 0o700)

@@ -114,7 +114,7 @@ class GuardMiddleware:
         except BodyTooLarge:
             if not started:
                 await self._too_large(send_with_headers)
-        except Exception as exc:  # noqa: BLE001 - every failure gets the page, none the details
+        except Exception as exc:
             log.error("%s %s failed: %s", scope.get("method"), scope.get("path"), describe(exc))
             if not started:
                 await self._page(send_with_headers, 500, SERVER_ERROR)

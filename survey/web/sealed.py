@@ -61,7 +61,7 @@ class Sealer:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             plain = self._aead.decrypt(raw[:12], raw[12:], self._aad)
             state = json.loads(zlib.decompress(plain))
-        except Exception:  # noqa: BLE001 - any malformed cookie is simply no state
+        except Exception:
             return None
         if time.time() - state.get("issued", 0) > STATE_DAYS * 86400:
             return None
