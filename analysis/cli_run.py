@@ -176,9 +176,11 @@ def _source(
     )
     if table.empty:
         raise ValueError("the survey database holds no finished response yet")
-    path = folder / "responses.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False)
+    from survey.files import open_private, private_dir
+
+    path = private_dir(folder) / "responses.csv"  # respondent level: 0600 in a 0700 folder
+    with open_private(path, newline="") as fh:
+        table.to_csv(fh, index=False)
     if project is not None:
         company = company or project.company
         promised = project.anonymity_threshold

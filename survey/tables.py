@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from survey.files import touch_private
 from survey.instrument import Instrument
 from survey.responses import conform
 
@@ -95,6 +96,9 @@ def write_table(
     path = Path(path)
     fmt = table_format(path, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # respondent-level: 0600 before the first byte (every writer below keeps the mode of
+    # an existing file)
+    touch_private(path)
     if fmt == "csv":
         wide.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ", lineterminator="\n")
     elif fmt == "parquet":
