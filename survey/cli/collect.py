@@ -239,7 +239,9 @@ def open_links(
     units = set(project.invitation_only_units)
     unknown = (set(invitations_only or ()) | set(open_for or ())) - set(project.business_units)
     if unknown:
-        raise ValueError(f"unknown units {sorted(unknown)}; the project has {list(project.business_units)}")
+        raise ValueError(
+            f"unknown units {sorted(unknown)}; the project has {list(project.business_units)}"
+        )
     units = (units | set(invitations_only or ())) - set(open_for or ())
     update: dict = {"invitation_only_units": tuple(sorted(units))}
     if on is not None:

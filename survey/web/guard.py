@@ -65,6 +65,15 @@ def describe(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _shape(scope: Scope) -> str:
+    """The request's path without secrets: an invitation token (``/t/TOKEN``) or any long
+    segment is masked, the query string dropped."""
+    parts = str(scope.get("path", "")).split("/")
+    return "/".join(
+        "…" if (i == 2 and parts[1] == "t") or len(p) > 24 else p for i, p in enumerate(parts)
+    )
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -115,7 +124,7 @@ class GuardMiddleware:
             if not started:
                 await self._too_large(send_with_headers)
         except Exception as exc:
-            log.error("%s %s failed: %s", scope.get("method"), scope.get("path"), describe(exc))
+            log.error("%s %s failed: %s", scope.get("method"), _shape(scope), describe(exc))
             if not started:
                 await self._page(send_with_headers, 500, SERVER_ERROR)
 
