@@ -16,6 +16,7 @@ import time
 import httpx
 import pytest
 import sqlalchemy as sa
+from cli_helpers import run_cli
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -24,7 +25,6 @@ from survey.project import init_project, load_project
 from survey.store import Store, digest
 from survey.web.app import create_app
 from survey.web.simulated import CSRF, start_form, walk
-from cli_helpers import run_cli
 
 runner = CliRunner()
 
@@ -85,11 +85,8 @@ def test_every_file_with_secrets_or_answers_is_private_under_umask_022(tmp_path,
         assert _mode(folder / "project.yaml") == 0o600  # rewritten: still private
         for fmt in ("csv", "parquet", "csv-excel", "spss"):
             out = tmp_path / "exports" / f"r.{fmt}"
-            result = runner.invoke(
-                cli,
-                ["export", "--project", str(folder), "--admin-key", key]
-                + ["--format", fmt, "-o", str(out)],
-            )
+            args = ["export", "--project", str(folder), "--admin-key", key, "--format", fmt]
+            result = runner.invoke(cli, [*args, "-o", str(out)])
             assert result.exit_code == 0, result.output
             assert _mode(out) == 0o600, fmt
         from analysis.cli_run import _source
