@@ -274,7 +274,7 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             raise Problem(404, "error_no_session")
         if not hasattr(request.state, "lang"):
             request.state.lang = state["language"]
-        if await db(store.is_finished, state["id"]):
+        if state.get("done"):  # no database read per page: the browser knows it finished
             raise Problem(409, "already_text")
         return state
 
@@ -458,9 +458,11 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             return with_state(request, redirect(f"/q/{number + 1}"), state)
         if not state["department"] or not state["business_unit"]:
             raise BadForm("department or unit missing")
-        await db(partial(store.finish, state, instrument_version=instrument.version))
-        # The state stays: Back or a resent form then meets "already submitted".
-        return with_state(request, redirect(f"/thanks?lang={lang}"), state)
+        result = await db(partial(store.finish, state, instrument_version=instrument.version))
+        if result == "already":  # the other of two parallel submits
+            raise Problem(409, "already_text")
+        # The state stays, marked done: Back or a resent form then meets "already submitted".
+        return with_state(request, redirect(f"/thanks?lang={lang}"), state | {"done": True})
 
     @app.get("/thanks", response_class=HTMLResponse)
     async def thanks(request: Request) -> Response:
