@@ -15,9 +15,10 @@ Unlinkability by design (the threat model is ``docs/privacy.md``):
   completion order; only the day is stored and the duration rounded to the minute;
 - "save and continue later" stores the state under the hash of a resume code, written when
   the respondent asks for it and deleted when they finish; saved states expire;
-- SQLite checkpoints and truncates its write-ahead log after every write, overwrites
-  deleted rows (``secure_delete``), and its files are created 0600: a copy of the files
-  taken at any moment holds at most the one transaction being written;
+- SQLite checkpoints and truncates its write-ahead log right after every redemption (and
+  every release of the pool, and at shutdown), overwrites deleted rows
+  (``secure_delete``), and its files are created 0600: no copy of the files, taken at any
+  moment, shows what was written after a redemption;
 - no IP address, user agent or cookie value is stored anywhere; failed statements never
   carry their parameters into a message or a log (``hide_parameters``).
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
 import threading
 import time
@@ -55,6 +57,7 @@ RANDOM_MASK = ((1 << 62) - 1) & ~USED_BIT
 POOL_SIZE = 10  # finished answers that leave the pool together, shuffled
 SAVED_DAYS = 30  # a saved questionnaire is kept this long after its last save
 
+log = logging.getLogger("alignmeter.store")
 metadata = sa.MetaData()
 NO_ROWID = {"sqlite_with_rowid": False}  # SQLite's rowid would be the insertion order
 meta_table = sa.Table(
@@ -332,7 +335,9 @@ class Store:
         return sa.engine.make_url(self.engine.url).render_as_string(hide_password=True)
 
     @contextmanager
-    def _tx(self) -> Iterator[Connection]:
+    def _tx(self, *, truncate: bool = False) -> Iterator[Connection]:
+        """One write transaction. ``truncate``: on SQLite, checkpoint and truncate the log
+        right after the commit, before any other write can follow it."""
         with self._write_lock:
             with self.engine.begin() as conn:
                 if self.dialect == "postgresql":
@@ -341,16 +346,30 @@ class Store:
                     conn.execute(
                         sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(self.project)))
                     )
+                conn.info["truncate"] = truncate
                 yield conn
-            self._checkpoint()
+                truncate = conn.info["truncate"]
+            if truncate:
+                self._checkpoint()
 
     def _checkpoint(self) -> None:
-        """SQLite: copy the log into the database and truncate it, so that a copy of the
-        files never holds more than the transaction being written."""
+        """SQLite: copy the log into the database and truncate it.
+
+        Done after every redemption (and every release of the pool, and at shutdown), while
+        the write lock is still held: the log never holds a redemption together with
+        anything written after it, so no copy of the files shows what followed a
+        redemption. What may precede one in the log (other people's finished answers, or
+        saves) cannot be the redeemer's. Truncating after every write would cost two syncs
+        per answer (about 20 ms on a busy disk)."""
         if self.dialect != "sqlite":
             return
         with self.engine.connect().execution_options(read_only=True) as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            for _ in range(5):  # busy (1) while a reader still uses the log: wait, again
+                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0]
+                if not busy:
+                    return
+                time.sleep(0.05)
+        log.warning("the SQLite log could not be truncated (readers kept it busy)")
 
     def _vacuum(self, table: sa.Table) -> None:
         """PostgreSQL: drop the dead row versions a rewrite left (they would show the old
@@ -397,7 +416,7 @@ class Store:
         was redeemed.
         """
         h = digest(token)
-        with self._tx() as conn:
+        with self._tx(truncate=True) as conn:
             state = conn.execute(
                 sa.select(tokens.c.state).where(
                     tokens.c.project == self.project, tokens.c.token_hash == h
@@ -502,13 +521,14 @@ class Store:
                 )
             )
             flushed = self._release_pool(conn, self.pool_size)
+            conn.info["truncate"] = bool(flushed)
         if flushed:
             self._vacuum(pending)
         return "finished"
 
     def release_pool(self) -> int:
         """Move every pooled response to ``responses`` now (shuffled); returns how many."""
-        with self._tx() as conn:
+        with self._tx(truncate=True) as conn:
             moved = self._release_pool(conn, 1)
         if moved:
             self._vacuum(pending)

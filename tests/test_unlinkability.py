@@ -13,7 +13,8 @@ the n = 30 tokens to the 30 responses at random gets X correct pairs with X appr
 Poisson(1) (fixed points of a random permutation). Every attack below must get X <= 7 from
 every single copy: P(X >= 8) = 1.0e-5 under chance, so over the (fewer than 1,000) copies
 a chance-level attacker passes with probability above 0.99, while the issue's attacks linked
-all of them. Beyond that, no copy may hold a redemption and a response together at all.
+all of them. Beyond that, no copy may show anything written after a redemption (what it
+may show before one are other people's answers: the redeemer had not started).
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def _attack_sqlite_copy(db: Path, token_hashes: list[str]) -> tuple[dict, dict, 
             after = next((v for kd, v in events[k + 1 :] if kd == "response"), None)
             if after:
                 adjacency[value] = after
-    both = {k for k, _ in events} == {"redeem", "response"}
+    both = any(kind == "redeem" and k < len(events) - 1 for k, (kind, _) in enumerate(events))
     used, ids = _snapshot_state(image, db.with_name("scratch.db")) if image else ({}, set())
     where = lambda s: image.find(s.encode())  # noqa: E731
     used_tokens = sorted((h for h in token_hashes if used.get(h)), key=where)
@@ -225,7 +226,7 @@ def test_sqlite_copies_link_no_invitation_to_its_response(tmp_path, instrument):
         worst = max(worst, _correct(adjacency, truth), _correct(by_position, truth))
     # the attacker did see every redemption and every response in some copy's log ...
     assert len(seen_redeemed) == N and len(seen_answered) == N
-    # ... but never a redemption and a response in the same copy, and no attack beats chance
+    # ... but never anything after a redemption in the same copy, and no attack beats chance
     assert together == 0
     print(f"SQLite: {len(copies)} copies, best attack {worst} of {N} correct")
     assert worst <= MAX_CORRECT

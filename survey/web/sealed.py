@@ -49,7 +49,7 @@ class Sealer:
 
     def seal(self, state: Mapping) -> str:
         body = dict(state) | {"issued": int(time.time())}
-        plain = zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 9)
+        plain = zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 1)
         nonce = os.urandom(12)
         box = nonce + self._aead.encrypt(nonce, plain, self._aad)
         return base64.urlsafe_b64encode(box).decode().rstrip("=")
