@@ -151,7 +151,9 @@ def test_questionnaire_in_chromium(server, instrument, lang, department):
         assert ("IP-Adresse" if lang == "de" else "IP address") in driver.page_source
         _navigate(driver, "button.primary")
         # context page: department first
-        first = driver.find_elements(By.CSS_SELECTOR, "fieldset.question")[0]
+        found = driver.find_elements(By.CSS_SELECTOR, "fieldset.question")
+        assert found, driver.page_source[:2000]
+        first = found[0]
         assert first.get_attribute("id") == "q-department"
         first.find_element(By.CSS_SELECTOR, f"input[value={department}]").find_element(
             By.XPATH, ".."

@@ -327,3 +327,53 @@ def test_open_links_are_rate_limited(survey):
     reply = refused.post("/start", data=start_form(page.text))
     assert reply.status_code == 429 and "try again in an hour" in reply.text
     assert _start_open(survey["client"](), "/s/south/sales") == 303  # per unit
+
+
+# --- questionnaires in progress -----------------------------------------------------------
+def test_one_csrf_pair_cannot_create_saved_questionnaires_without_bound(survey, monkeypatch):
+    import survey.web.app as web
+
+    monkeypatch.setattr(web, "SAVES_PER_HOUR", 3)
+    app = create_app(survey["project"], survey["store"], _ins())
+    client = TestClient(app, follow_redirects=False)
+    statuses = []
+    for _ in range(5):  # a script: start, save, start again, all with one CSRF cookie
+        client.post("/start", data=start_form(client.get("/s/north/sales").text))
+        csrf = CSRF.search(client.get("/q/0").text).group(1)
+        data = {"csrf": csrf, "page": "0", "lang": "en", "action": "save", "role": "staff"}
+        statuses.append(client.post("/q/0", data=data).status_code)
+    assert statuses == [303, 303, 303, 429, 429]
+    assert sum(r["in_progress"] for r in survey["store"].counts()) == 3
+    # starting alone stores nothing at all
+    for _ in range(20):
+        client.post("/start", data=start_form(client.get("/s/north/sales").text))
+    assert sum(r["in_progress"] for r in survey["store"].counts()) == 3
+
+
+def _ins():
+    from survey import load_instrument
+
+    return load_instrument()
+
+
+def test_a_questionnaire_state_expires_and_cannot_be_forged(survey, monkeypatch):
+    client = survey["client"]()
+    client.post("/start", data=start_form(client.get("/s/north/sales").text))
+    assert client.get("/q/0").status_code == 200
+    box = client.cookies["am_s0"]
+    import survey.web.sealed as sealed
+
+    later = time.time() + (sealed.STATE_DAYS + 1) * 86400
+    monkeypatch.setattr(sealed.time, "time", lambda: later)
+    assert client.get("/q/0").status_code == 404  # expired
+    monkeypatch.undo()
+    forged = survey["client"]()
+    forged.cookies.set("am_s0", box[:-4] + ("AAAA" if not box.endswith("AAAA") else "BBBB"))
+    assert forged.get("/q/0").status_code == 404
+    other = init_project(
+        survey["project"].folder.parent / "other", company="B", business_units={"north": "N"}
+    )[0]
+    from survey.web.sealed import Sealer
+
+    assert Sealer(other.secret, other.id).open(box) is None  # another project's key
+    assert "same-origin" == client.get("/s/north").headers["referrer-policy"]
