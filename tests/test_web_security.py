@@ -376,4 +376,4 @@ def test_a_questionnaire_state_expires_and_cannot_be_forged(survey, monkeypatch)
     from survey.web.sealed import Sealer
 
     assert Sealer(other.secret, other.id).open(box) is None  # another project's key
-    assert "same-origin" == client.get("/s/north").headers["referrer-policy"]
+    assert client.get("/s/north").headers["referrer-policy"] == "same-origin"
