@@ -31,6 +31,7 @@ mid-write leaves every acknowledged write in place.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
@@ -270,6 +271,17 @@ class Store:
         # sleep in growing steps (up to 100 ms); queueing them on a Python lock first
         # hands the database over at once. Other processes still meet busy_timeout.
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else nullcontext()
+        # Several server processes (--workers) on one SQLite file: a write and the log
+        # truncation after it must not let another process's write slip in between.
+        self._lock_file = None
+        path = _sqlite_file(url) if self.dialect == "sqlite" else None
+        if path is not None and path.parent.is_dir():
+            from survey.files import open_private
+
+            with suppress(OSError):
+                with open_private(path.with_name(path.name + "-lock"), "a"):
+                    pass
+                self._lock_file = open(path.with_name(path.name + "-lock"), "rb")  # noqa: SIM115
         self.create()
 
     @staticmethod
@@ -338,7 +350,7 @@ class Store:
     def _tx(self, *, truncate: bool = False) -> Iterator[Connection]:
         """One write transaction. ``truncate``: on SQLite, checkpoint and truncate the log
         right after the commit, before any other write can follow it."""
-        with self._write_lock:
+        with self._write_lock, self._across_processes():
             with self.engine.begin() as conn:
                 if self.dialect == "postgresql":
                     # serialises this project's writes without a row lock (row locks are
@@ -351,6 +363,17 @@ class Store:
                 truncate = conn.info["truncate"]
             if truncate:
                 self._checkpoint()
+
+    @contextmanager
+    def _across_processes(self) -> Iterator[None]:
+        if self._lock_file is None:
+            yield
+            return
+        fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
 
     def _checkpoint(self) -> None:
         """SQLite: copy the log into the database and truncate it.
@@ -386,9 +409,13 @@ class Store:
             yield conn.execution_options(read_only=True)
 
     def dispose(self) -> None:
-        with suppress(sa.exc.DatabaseError):  # a read-only or vanished file: nothing to do
+        # a read-only or vanished file: nothing to truncate
+        with suppress(sa.exc.DatabaseError), self._write_lock, self._across_processes():
             self._checkpoint()
         self.engine.dispose()
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
 
     # --- invitations ----------------------------------------------------------------------
     def add_tokens(self, department: str, business_unit: str, count: int) -> list[str]:
