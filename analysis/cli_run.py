@@ -223,6 +223,7 @@ def _source(
     counts = _invited(invited)
     if data is not None and project_dir is None and db is None:
         return data, company, threshold or DEFAULT_THRESHOLD, counts
+    from survey.files import private_dir
     from survey.tables import write_table
 
     ins = ins or load_instrument()
@@ -231,8 +232,7 @@ def _source(
     )
     if table.empty:
         raise UserError("the survey database holds no finished response yet")
-    path = folder / "responses.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = private_dir(folder) / "responses.csv"  # respondent level: 0600 in a 0700 folder
     write_table(table, path, instrument=ins)  # records the instrument id and version
     if project is not None:
         company = company or project.company

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from survey.errors import UserError
+from survey.files import private_dir, write_private
 
 CONFIG_NAME = "project.yaml"
 DB_NAME = "responses.db"
@@ -35,6 +36,7 @@ LOGO_TYPES = {
 }
 LOGO_MAX_BYTES = 1_000_000
 MIN_CONTRAST = 4.5  # WCAG AA for text: the colour fills buttons with white text
+OPEN_LINK_RATE = 60  # starts per unit and hour through an open link
 
 
 class ProjectError(UserError):
@@ -75,6 +77,14 @@ class Project(BaseModel):
     admin_key_hash: str
     secret: str = Field(min_length=32)
     instrument: InstrumentRecord | None = None  # None: a project from before, the shipped one
+    # Open links (/s/UNIT): off for the whole project, or off for some units (invitations
+    # only there), and limited to this many starts per unit and hour (0: no limit).
+    open_links: bool = True
+    invitation_only_units: tuple[str, ...] = ()
+    open_link_rate: int = Field(OPEN_LINK_RATE, ge=0)
+    # Where respondents reach the survey (shown on the "saved" page and the admin page);
+    # never taken from a request's Host header.
+    base_url: str | None = Field(None, pattern=r"^https?://[^/\s]+(/[^\s]*)?$")
     folder: Path = Field(Path("."), exclude=True)
 
     @field_validator("business_units")
@@ -83,6 +93,14 @@ class Project(BaseModel):
         bad = [code for code in units if not re.match(CODE, code)]
         if bad:
             raise ValueError(f"unit codes must be lower-case letters, digits, - or _: {bad}")
+        return units
+
+    @field_validator("invitation_only_units")
+    @classmethod
+    def _known_units(cls, units: tuple[str, ...], info) -> tuple[str, ...]:
+        unknown = set(units) - set(info.data.get("business_units") or {})
+        if unknown:
+            raise ValueError(f"unknown units {sorted(unknown)}")
         return units
 
     @field_validator("languages")
@@ -116,6 +134,9 @@ class Project(BaseModel):
         return (self.opens is None or today >= self.opens) and (
             self.closes is None or today <= self.closes
         )
+
+    def open_link_allowed(self, unit: str) -> bool:
+        return self.open_links and unit not in self.invitation_only_units
 
     def check_admin_key(self, key: str) -> bool:
         return verify_key(key, self.admin_key_hash)
@@ -177,6 +198,10 @@ def init_project(
     sender: str | None = None,
     contact: str | None = None,
     results: dt.date | None = None,
+    open_links: bool = True,
+    invitation_only_units: tuple[str, ...] = (),
+    open_link_rate: int = OPEN_LINK_RATE,
+    base_url: str | None = None,
 ) -> tuple[Project, str]:
     """Create a project folder; returns the project and the admin key (shown only once).
 
@@ -230,13 +255,17 @@ def init_project(
             admin_key_hash=hash_key(key),
             secret=secrets.token_hex(32),
             instrument=InstrumentRecord(id=ins.id, version=ins.version, sha256=ins.content_hash),
+            open_links=open_links,
+            invitation_only_units=invitation_only_units,
+            open_link_rate=open_link_rate,
+            base_url=base_url,
             folder=folder,
         )
     except ValidationError as err:
         raise ProjectError(_explain(folder / CONFIG_NAME, err)) from None
     if project.opens and project.closes and project.closes < project.opens:
         raise ProjectError("the closing date lies before the opening date")
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     (folder / INSTRUMENT_NAME).write_bytes(source.read_bytes())
     if logo_source is not None:
         project.logo_path.write_bytes(logo_source.read_bytes())
@@ -269,6 +298,13 @@ def check_instrument_unchanged(project: Project, responses: int) -> object:
     )
     save_project(project)
     return ins
+def new_admin_key(project: Project) -> tuple[Project, str]:
+    """A new admin key for ``project`` (saved hashed; the old key stops working and the
+    caller ends its admin sessions); returns the updated project and the key."""
+    key = secrets.token_urlsafe(24)
+    updated = project.model_copy(update={"admin_key_hash": hash_key(key)})
+    save_project(updated)
+    return updated, key
 
 
 def save_project(project: Project) -> Path:
@@ -278,7 +314,7 @@ def save_project(project: Project) -> Path:
         "# alignmeter diagnostic. Edit company, units, languages, threshold and dates freely;\n"
         "# admin_key_hash and secret are generated: keep this file private.\n"
     )
-    path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    write_private(path, header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     return path
 
 

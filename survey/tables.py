@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.errors import UserError, shorten, shorten_message
+from survey.files import touch_private
 from survey.instrument import Instrument
 from survey.responses import conform, instrument_columns
 
@@ -101,9 +102,9 @@ def write_table(
     path = Path(path)
     fmt = table_format(path, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # respondent-level data: readable by its owner only, from the first byte written
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
+    # respondent-level: 0600 before the first byte (every writer below keeps the mode of
+    # an existing file)
+    touch_private(path)
     if instrument is not None:
         wide = wide.assign(**instrument_columns(instrument))
     if fmt == "csv":

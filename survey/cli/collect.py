@@ -11,6 +11,7 @@ import typer
 from survey.errors import UserError
 
 ADMIN_ENV = "ALIGNMETER_ADMIN_KEY"
+OPEN_LINK_RATE = 60  # survey.project.OPEN_LINK_RATE, without importing it at start-up
 DB_HELP = (
     "Database URL (default: the SQLite file in the project folder), e.g. postgresql://user@host/db."
 )
@@ -122,6 +123,15 @@ def init(
     results: dt.datetime = typer.Option(
         None, "--results", formats=["%Y-%m-%d"], help="Day from which results are shared."
     ),
+    invitations_only: bool = typer.Option(
+        False, "--invitations-only", help="No open links: respondents need an invitation."
+    ),
+    open_link_rate: int = typer.Option(
+        OPEN_LINK_RATE, "--open-link-rate", min=0, help="Open-link starts per unit and hour."
+    ),
+    base_url: str = typer.Option(
+        None, "--base-url", help="Address respondents reach the survey at (for shown links)."
+    ),
 ) -> None:
     """Create a diagnostic's project folder (project.yaml) and print its admin key once."""
     from survey.project import CONFIG_NAME, LANGS, init_project
@@ -142,6 +152,9 @@ def init(
         sender=sender,
         contact=contact,
         results=results.date() if results else None,
+        open_links=not invitations_only,
+        open_link_rate=open_link_rate,
+        base_url=base_url,
     )
     record = project.instrument
     typer.echo(f"created {name / CONFIG_NAME}")
@@ -157,7 +170,7 @@ def serve(
     project_dir: Path = typer.Option(Path("."), "--project", "-p", help="Project folder."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     workers: int = typer.Option(
         1, "--workers", min=1, max=32, help="Worker processes (one per CPU core is plenty)."
     ),
@@ -221,9 +234,13 @@ def invite(
         raise UserError(f"unknown unit {unit!r}; the project has {list(project.business_units)}")
     if department not in project.load_instrument().departments:
         raise UserError(f"unknown department {department!r}; use marketing or sales")
+    from survey.files import open_private
+
     tokens = store.add_tokens(department, unit, count)
+    store.dispose()
     output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", newline="", encoding="utf-8") as fh:
+    # links.csv identifies people once mail-merged: only the owner may read it
+    with open_private(output, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["department", "business_unit", "link"])
         for token in tokens:
@@ -253,8 +270,66 @@ def status(
     Console(soft_wrap=True).print(out)
 
 
+def open_links(
+    project_dir: Path = typer.Option(Path("."), "--project", "-p", help="Project folder."),
+    on: bool = typer.Option(None, "--on/--off", help="Open links on or off for the project."),
+    invitations_only: list[str] = typer.Option(
+        None, "--invitations-only", help="A unit whose open link is off (repeat for several)."
+    ),
+    open_for: list[str] = typer.Option(
+        None, "--open", help="A unit whose open link is on again (repeat for several)."
+    ),
+    rate: int = typer.Option(
+        None, "--rate", min=0, help="Open-link starts per unit and hour (0: no limit)."
+    ),
+) -> None:
+    """Switch open links (/s/UNIT) off or on, per project or per unit, and set their rate
+    limit. A running server follows project.yaml at once."""
+    from survey.project import load_project, save_project
+
+    project = load_project(project_dir)
+    units = set(project.invitation_only_units)
+    unknown = (set(invitations_only or ()) | set(open_for or ())) - set(project.business_units)
+    if unknown:
+        raise ValueError(
+            f"unknown units {sorted(unknown)}; the project has {list(project.business_units)}"
+        )
+    units = (units | set(invitations_only or ())) - set(open_for or ())
+    update: dict = {"invitation_only_units": tuple(sorted(units))}
+    if on is not None:
+        update["open_links"] = on
+    if rate is not None:
+        update["open_link_rate"] = rate
+    project = project.model_copy(update=update)
+    save_project(project)
+    for code in project.business_units:
+        state = (
+            f"open, at most {project.open_link_rate or 'unlimited'} starts an hour"
+            if project.open_link_allowed(code)
+            else "invitations only"
+        )
+        typer.echo(f"  {code}: {state}")
+
+
+def admin_key(
+    project_dir: Path = typer.Option(Path("."), "--project", "-p", help="Project folder."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Replace the admin key (printed once) and sign out every admin session."""
+    from survey.project import new_admin_key
+
+    project, store = open_store(project_dir, db)
+    _project, key = new_admin_key(project)
+    store.end_admin_sessions()
+    store.dispose()
+    typer.echo(f"new admin key (shown only now, stored hashed; keep it safe): {key}")
+    typer.echo("the old key no longer works; every admin session has been signed out")
+
+
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
+    app.command("open-links")(open_links)
+    app.command("admin-key")(admin_key)
     app.command("serve")(serve)
     app.command("invite")(invite)
     app.command("status")(status)
