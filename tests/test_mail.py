@@ -403,3 +403,47 @@ def test_smtp_url_from_the_environment(monkeypatch):
     monkeypatch.setenv("ALIGNMETER_SMTP_URL", "smtps://mail.example")
     s = smtp_settings(None)
     assert (s.host, s.port, s.implicit_tls) == ("mail.example", 465, True)
+
+
+def test_the_command_line_sends_and_reminds(tmp_path, smtp):
+    """init -> invite --send -> one person starts -> remind, through the real CLI."""
+    from cli_helpers import run_cli
+
+    folder = tmp_path / "acme"
+    made = run_cli("init", str(folder), "--company", "ACME", "--unit", "north=Nord")
+    assert made.returncode == 0, made.stderr
+    inbox = Inbox()
+    ctl = smtp(inbox)
+    url = f"smtp://127.0.0.1:{ctl.port}"
+    csv_file = people(tmp_path, [r for r in ROWS if r[3] == "north"])
+    common = [
+        "--project",
+        str(folder),
+        "--smtp",
+        url,
+        "--from",
+        "survey@consult.example",
+        "--base-url",
+        "https://s.example",
+        "--rate",
+        "50",
+    ]
+    sent = run_cli("invite", "--send", "--recipients", str(csv_file), *common)
+    assert sent.returncode == 0, sent.stderr
+    assert "invitations: 2 sent, 0 failed" in sent.stdout
+    assert len(inbox.messages) == 2
+    again = run_cli("invite", "--send", "--recipients", str(csv_file), *common)
+    assert "invitations: 0 sent, 0 failed, 2 not due" in again.stdout
+    state = {r.email: r for r in load_state(folder)}
+    from survey.project import load_project
+
+    project = load_project(folder)
+    store = Store(project.sqlite_url, project.id)
+    store.redeem_token(state["anna@client.example"].token)
+    store.dispose()
+    reminded = run_cli("remind", *common, "--max", "1")
+    assert reminded.returncode == 0, reminded.stderr
+    assert "reminders: 1 sent" in reminded.stdout
+    assert inbox.messages[-1]["To"].addresses[0].addr_spec == "bob@client.example"
+    bad = run_cli("invite", "--send", *common)
+    assert bad.returncode != 0 and "--recipients" in bad.stderr

@@ -149,21 +149,65 @@ def serve(
 
 
 def invite(
-    department: str = typer.Option(..., "--department", help="marketing or sales."),
-    unit: str = typer.Option(..., "--unit", help="Business unit code."),
-    count: int = typer.Option(..., "--count", min=1, max=100000, help="Number of invitations."),
-    output: Path = typer.Option(..., "--output", "-o", help="CSV for mail merge."),
+    department: str = typer.Option(None, "--department", help="marketing or sales."),
+    unit: str = typer.Option(None, "--unit", help="Business unit code."),
+    count: int = typer.Option(None, "--count", min=1, max=100000, help="Number of invitations."),
+    output: Path = typer.Option(None, "--output", "-o", help="CSV for mail merge."),
     project_dir: Path = typer.Option(Path("."), "--project", "-p", help="Project folder."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     base_url: str = typer.Option(
         "http://127.0.0.1:8000", "--base-url", help="Address respondents reach the survey at."
     ),
+    send: bool = typer.Option(
+        False, "--send", help="E-mail each person in --recipients their own link."
+    ),
+    recipients: Path = typer.Option(
+        None, "--recipients", help="CSV: email, department, unit, language, name (optional)."
+    ),
+    smtp: str = typer.Option(None, "--smtp", help="SMTP server (see `alignmeter remind --help`)."),
+    dry_run: Path = typer.Option(
+        None, "--dry-run", help="With --send: write the messages to this folder instead."
+    ),
+    rate: float = typer.Option(5.0, "--rate", min=0.01, help="With --send: messages per second."),
+    from_address: str = typer.Option(None, "--from", help="With --send: the sender's address."),
 ) -> None:
-    """Create single-use invitation links for one department and unit (CSV: link per row)."""
+    """Create single-use invitation links: a CSV for mail merge (--department, --unit,
+    --count, --output), or e-mailed to everyone in --recipients (--send)."""
     import csv
 
     from survey import load_instrument
 
+    if send:
+        from survey.cli.mail import send_invitations_command
+
+        if recipients is None:
+            raise ValueError("--send needs --recipients people.csv")
+        code = send_invitations_command(
+            project_dir=project_dir,
+            db=db,
+            recipients=recipients,
+            smtp=smtp,
+            dry_run=dry_run,
+            rate=rate,
+            from_address=from_address,
+            base_url=base_url,
+            instrument=load_instrument(),
+        )
+        if code:
+            raise typer.Exit(code)
+        return
+    missing = [
+        name
+        for name, v in (
+            ("--department", department),
+            ("--unit", unit),
+            ("--count", count),
+            ("--output", output),
+        )
+        if v is None
+    ]
+    if missing:
+        raise ValueError(f"invite needs {', '.join(missing)} (or --send --recipients FILE)")
     project, store = open_store(project_dir, db)
     if unit not in project.business_units:
         raise ValueError(f"unknown unit {unit!r}; the project has {list(project.business_units)}")
@@ -206,3 +250,6 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.command("invite")(invite)
     app.command("status")(status)
+    from survey.cli import mail
+
+    mail.register(app)
