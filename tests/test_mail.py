@@ -447,3 +447,13 @@ def test_the_command_line_sends_and_reminds(tmp_path, smtp):
     assert inbox.messages[-1]["To"].addresses[0].addr_spec == "bob@client.example"
     bad = run_cli("invite", "--send", *common)
     assert bad.returncode != 0 and "--recipients" in bad.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "survey.example"])
+def test_serve_refuses_plain_http_beyond_loopback(tmp_path, host):
+    from cli_helpers import run_cli
+
+    folder = tmp_path / "acme"
+    assert run_cli("init", str(folder), "--company", "ACME", "--unit", "north").returncode == 0
+    out = run_cli("serve", "--project", str(folder), "--host", host, "--port", "1")
+    assert out.returncode == 1 and "--behind-proxy" in out.stderr and "Traceback" not in out.stderr

@@ -118,11 +118,23 @@ def serve(
         help="Addresses of a TLS-terminating reverse proxy (comma-separated) whose "
         "X-Forwarded-Proto to trust, so that cookies are marked Secure.",
     ),
+    insecure_http: bool = typer.Option(
+        False,
+        "--insecure-http",
+        help="Allow plain HTTP on a non-loopback address (answers travel unencrypted).",
+    ),
 ) -> None:
     """Serve the web survey (no access log: IP addresses are never written anywhere)."""
     import uvicorn
 
     from survey.web.app import DB_ENV, PROJECT_ENV
+
+    if not _loopback(host) and not behind_proxy and not insecure_http:
+        raise ValueError(
+            f"--host {host} is reachable from other machines over plain HTTP: put a TLS proxy "
+            "in front and pass --behind-proxy PROXY_ADDRESS (docs/deploy.md), or, on a closed "
+            "network only, --insecure-http"
+        )
 
     project, store = open_store(project_dir, db)  # checks the project and the database now
     store.dispose()
@@ -146,6 +158,17 @@ def serve(
         server_header=False,
         log_level="warning",
     )
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
 
 
 def invite(
