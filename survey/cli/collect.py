@@ -180,12 +180,24 @@ def serve(
         help="Addresses of a TLS-terminating reverse proxy (comma-separated) whose "
         "X-Forwarded-Proto to trust, so that cookies are marked Secure.",
     ),
+    insecure_http: bool = typer.Option(
+        False,
+        "--insecure-http",
+        help="Allow plain HTTP on a non-loopback address (answers travel unencrypted).",
+    ),
 ) -> None:
     """Serve the web survey (no access log: IP addresses are never written anywhere)."""
     import uvicorn
 
     from survey.project import check_instrument_unchanged
     from survey.web.app import DB_ENV, PROJECT_ENV
+
+    if not _loopback(host) and not behind_proxy and not insecure_http:
+        raise ValueError(
+            f"--host {host} is reachable from other machines over plain HTTP: put a TLS proxy "
+            "in front and pass --behind-proxy PROXY_ADDRESS (docs/deploy.md), or, on a closed "
+            "network only, --insecure-http"
+        )
 
     project, store = open_store(project_dir, db)  # checks the project and the database now
     try:
@@ -215,21 +227,82 @@ def serve(
     )
 
 
+LOCAL_URL = "http://127.0.0.1:8000"
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
 def invite(
-    department: str = typer.Option(..., "--department", help="marketing or sales."),
-    unit: str = typer.Option(..., "--unit", help="Business unit code."),
-    count: int = typer.Option(..., "--count", min=1, max=100000, help="Number of invitations."),
-    output: Path = typer.Option(..., "--output", "-o", help="CSV for mail merge."),
+    department: str = typer.Option(None, "--department", help="marketing or sales."),
+    unit: str = typer.Option(None, "--unit", help="Business unit code."),
+    count: int = typer.Option(None, "--count", min=1, max=100000, help="Number of invitations."),
+    output: Path = typer.Option(None, "--output", "-o", help="CSV for mail merge."),
     project_dir: Path = typer.Option(Path("."), "--project", "-p", help="Project folder."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     base_url: str = typer.Option(
-        "http://127.0.0.1:8000", "--base-url", help="Address respondents reach the survey at."
+        None,
+        "--base-url",
+        help="Address respondents reach the survey at (default: the project's, else "
+        "http://127.0.0.1:8000).",
     ),
+    send: bool = typer.Option(
+        False, "--send", help="E-mail each person in --recipients their own link."
+    ),
+    recipients: Path = typer.Option(
+        None, "--recipients", help="CSV: email, department, unit, language, name (optional)."
+    ),
+    smtp: str = typer.Option(None, "--smtp", help="SMTP server (see `alignmeter remind --help`)."),
+    dry_run: Path = typer.Option(
+        None, "--dry-run", help="With --send: write the messages to this folder instead."
+    ),
+    rate: float = typer.Option(5.0, "--rate", min=0.01, help="With --send: messages per second."),
+    from_address: str = typer.Option(None, "--from", help="With --send: the sender's address."),
 ) -> None:
-    """Create single-use invitation links for one department and unit (CSV: link per row)."""
+    """Create single-use invitation links: a CSV for mail merge (--department, --unit,
+    --count, --output), or e-mailed to everyone in --recipients (--send)."""
     import csv
 
+    if send:
+        from survey.cli.mail import send_invitations_command
+
+        if recipients is None:
+            raise UserError("--send needs --recipients people.csv")
+        code = send_invitations_command(
+            project_dir=project_dir,
+            db=db,
+            recipients=recipients,
+            smtp=smtp,
+            dry_run=dry_run,
+            rate=rate,
+            from_address=from_address,
+            base_url=base_url,
+        )
+        if code:
+            raise typer.Exit(code)
+        return
+    missing = [
+        name
+        for name, v in (
+            ("--department", department),
+            ("--unit", unit),
+            ("--count", count),
+            ("--output", output),
+        )
+        if v is None
+    ]
+    if missing:
+        raise UserError(f"invite needs {', '.join(missing)} (or --send --recipients FILE)")
     project, store = open_store(project_dir, db)
+    base_url = base_url or project.base_url or LOCAL_URL
     if unit not in project.business_units:
         raise UserError(f"unknown unit {unit!r}; the project has {list(project.business_units)}")
     if department not in project.load_instrument().departments:
@@ -333,3 +406,6 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.command("invite")(invite)
     app.command("status")(status)
+    from survey.cli import mail
+
+    mail.register(app)
