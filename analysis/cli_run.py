@@ -198,7 +198,7 @@ def brief_languages(ins) -> tuple[str, ...]:
     de and en)."""
     langs = tuple(lang for lang in ins.languages if lang in LANGS)
     if not langs:
-        raise ValueError(f"instrument {ins.id!r} has no language the brief is written in {LANGS}")
+        raise UserError(f"instrument {ins.id!r} has no language the brief is written in {LANGS}")
     return langs
 
 

@@ -34,6 +34,8 @@ from urllib.parse import unquote, urlparse
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from survey.errors import UserError
+
 SMTP_ENV = "ALIGNMETER_SMTP_URL"
 USER_ENV = "ALIGNMETER_SMTP_USER"
 PASSWORD_ENV = "ALIGNMETER_SMTP_PASSWORD"
@@ -47,7 +49,7 @@ HEADERS = {"email", "department", "unit", "language", "name"}
 ALIASES = {"business_unit": "unit", "e-mail": "email", "lang": "language"}
 
 
-class MailError(ValueError):
+class MailError(UserError):
     """A recipients file, template or SMTP setting that cannot be used (the message says
     which file, row and column)."""
 

@@ -157,13 +157,14 @@ def deployment(tmp_path_factory):
     db_url = f"{PG}/{database}"
     cli = [sys.executable, "-c", "from analysis.cli import run; run()"]
     folder = tmp / "acme"
+    app_port, tls_port = _free_port(), _free_port()
     made = subprocess.run(
-        [*cli, "init", str(folder), "--company", "ACME", "--unit", "north=Nord"],
+        [*cli, "init", str(folder), "--company", "ACME", "--unit", "north=Nord",
+         "--base-url", f"https://127.0.0.1:{tls_port}"],
         capture_output=True,
         text=True,
-    )
+    )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    app_port, tls_port = _free_port(), _free_port()
     server = subprocess.Popen(
         [
             *cli,

@@ -45,7 +45,7 @@ def instrument_of(project_dir: Path | None, path: Path | None = None):
     project = load_project(project_dir)
     own = project.instrument_path
     if path is not None and own is not None and Path(path).resolve() != own.resolve():
-        raise ValueError(
+        raise UserError(
             f"--instrument {path}: project {project_dir} uses its own copy {own}; "
             "leave --instrument out"
         )
@@ -193,7 +193,7 @@ def serve(
     from survey.web.app import DB_ENV, PROJECT_ENV
 
     if not _loopback(host) and not behind_proxy and not insecure_http:
-        raise ValueError(
+        raise UserError(
             f"--host {host} is reachable from other machines over plain HTTP: put a TLS proxy "
             "in front and pass --behind-proxy PROXY_ADDRESS (docs/deploy.md), or, on a closed "
             "network only, --insecure-http"
@@ -364,7 +364,7 @@ def open_links(
     units = set(project.invitation_only_units)
     unknown = (set(invitations_only or ()) | set(open_for or ())) - set(project.business_units)
     if unknown:
-        raise ValueError(
+        raise UserError(
             f"unknown units {sorted(unknown)}; the project has {list(project.business_units)}"
         )
     units = (units | set(invitations_only or ())) - set(open_for or ())
