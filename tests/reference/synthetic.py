@@ -47,7 +47,7 @@ def csv_text(name: str) -> str:
 # structural-linkages item STR_ROLES_AGREED (7 points) with 1 to 6 move one category up
 # (no category empties): sales reads the item as easier to agree with, the factor
 # unchanged. The scale is scalar invariant without it.
-SHIFTED_ITEM = "STR_ROLES_AGREED"
+SHIFTED_ITEM = "STR_DEADLINES_AGREED"
 
 
 def shifted_text() -> str:
