@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from survey.errors import UserError
+
 notebooks_app = typer.Typer(help="Run the JupyterLab notebooks.", no_args_is_help=True)
 
 
@@ -15,6 +17,9 @@ def run(
         None, "--data", help="Response table (CSV/Parquet); default: the example."
     ),
     lang: str = typer.Option("en", "--lang", help="Language of labels: de or en."),
+    instrument: Path = typer.Option(
+        None, "--instrument", help="Instrument YAML the table follows; default: the shipped one."
+    ),
     threshold: int = typer.Option(5, "--threshold", min=2, help="Anonymity threshold."),
     output: Path = typer.Option(
         ..., "--output", "-o", help="Folder for executed notebooks and HTML."
@@ -29,11 +34,13 @@ def run(
     from survey.tables import read_table
 
     if data is not None:
-        read_table(data, load_instrument())  # a file that cannot be read fails here, clearly
+        read_table(data, load_instrument(instrument))  # an unreadable file fails here, clearly
     try:
-        written = run_notebooks(output, data=data, lang=lang, threshold=threshold)
+        written = run_notebooks(
+            output, data=data, lang=lang, threshold=threshold, instrument=instrument
+        )
     except PapermillExecutionError as exc:
-        raise ValueError(
+        raise UserError(
             f"a notebook stopped at cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
             f"(the executed notebook in {output} shows where)"
         ) from None

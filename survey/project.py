@@ -16,8 +16,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from survey.errors import UserError
+
 CONFIG_NAME = "project.yaml"
 DB_NAME = "responses.db"
+INSTRUMENT_NAME = "instrument.yaml"  # the project's own copy of its instrument
 LANGS = ("de", "en")
 CODE = r"^[a-z][a-z0-9_-]{0,39}$"
 
@@ -25,8 +28,19 @@ CODE = r"^[a-z][a-z0-9_-]{0,39}$"
 DEFAULT_THRESHOLD = 5  # respondents a group needs before any figure of it is shown
 
 
-class ProjectError(ValueError):
+class ProjectError(UserError):
     """A project folder or config that cannot be used; the message names the file."""
+
+
+class InstrumentRecord(BaseModel):
+    """Which instrument the project's copy was when recorded: a changed copy is a new wave."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    version: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    file: str = INSTRUMENT_NAME
 
 
 class Project(BaseModel):
@@ -44,6 +58,7 @@ class Project(BaseModel):
     closes: dt.date | None = None
     admin_key_hash: str
     secret: str = Field(min_length=32)
+    instrument: InstrumentRecord | None = None  # None: a project from before, the shipped one
     folder: Path = Field(Path("."), exclude=True)
 
     @field_validator("business_units")
@@ -75,6 +90,17 @@ class Project(BaseModel):
     def check_admin_key(self, key: str) -> bool:
         return verify_key(key, self.admin_key_hash)
 
+    @property
+    def instrument_path(self) -> Path | None:
+        """The project's copy of its instrument (None: the shipped one)."""
+        return self.folder / self.instrument.file if self.instrument else None
+
+    def load_instrument(self):  # -> Instrument (survey.instrument imports nothing of ours)
+        """The project's instrument, from its copy in the folder."""
+        from survey.instrument import load_instrument
+
+        return load_instrument(self.instrument_path)
+
 
 def hash_key(key: str) -> str:
     """Salted scrypt hash, ``scrypt$salt$digest`` in hex."""
@@ -103,6 +129,7 @@ def init_project(
     anonymity_threshold: int = DEFAULT_THRESHOLD,
     opens: dt.date | None = None,
     closes: dt.date | None = None,
+    instrument: str | Path | None = None,
 ) -> tuple[Project, str]:
     """Create a project folder; returns the project and the admin key (shown only once).
 
@@ -114,9 +141,21 @@ def init_project(
     >>> project.check_admin_key(key), project.anonymity_threshold
     (True, 5)
     """
+    from survey.instrument import default_instrument_path, load_instrument
+
     folder = Path(folder)
     if (folder / CONFIG_NAME).exists():
         raise ProjectError(f"{folder / CONFIG_NAME} already exists; choose another folder")
+    source = Path(instrument) if instrument is not None else default_instrument_path()
+    ins = load_instrument(source)  # an invalid instrument fails before anything is written
+    if languages == LANGS and ins.languages != LANGS:
+        languages = ins.languages  # default: every language the instrument has
+    lacking = [lang for lang in languages if lang not in ins.languages]
+    if lacking:
+        raise ProjectError(
+            f"{source}: the instrument has no {', '.join(lacking)} texts "
+            f"(its languages: {', '.join(ins.languages)}); choose --languages among them"
+        )
     key = secrets.token_urlsafe(24)
     slug = re.sub(r"[^a-z0-9_-]+", "-", folder.name.lower()).strip("-_") or "diagnostic"
     try:
@@ -130,6 +169,7 @@ def init_project(
             closes=closes,
             admin_key_hash=hash_key(key),
             secret=secrets.token_hex(32),
+            instrument=InstrumentRecord(id=ins.id, version=ins.version, sha256=ins.content_hash),
             folder=folder,
         )
     except ValidationError as err:
@@ -137,8 +177,36 @@ def init_project(
     if project.opens and project.closes and project.closes < project.opens:
         raise ProjectError("the closing date lies before the opening date")
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / INSTRUMENT_NAME).write_bytes(source.read_bytes())
     save_project(project)
     return project, key
+
+
+def check_instrument_unchanged(project: Project, responses: int) -> object:
+    """The project's instrument, refused when its copy changed after the first response.
+
+    Answers collected with one instrument cannot be mixed with answers to an edited one
+    (items renamed, options reordered): an edit means a new wave in a new project. Before
+    the first response the edit is simply recorded.
+    """
+    ins = project.load_instrument()
+    record = project.instrument
+    if record is None or ins.content_hash == record.sha256:
+        return ins
+    if responses:
+        raise ProjectError(
+            f"{project.instrument_path} changed after the project's first response "
+            f"(recorded: {record.id} {record.version}, sha256 {record.sha256[:12]}; now: "
+            f"{ins.id} {ins.version}, sha256 {ins.content_hash[:12]}). Answers to two "
+            "instruments cannot be mixed: restore the recorded file, or start a new wave "
+            f"with `alignmeter init NEW_FOLDER --instrument {project.instrument_path} ...` "
+            "and compare the waves with `alignmeter run --previous`."
+        )
+    project.instrument = InstrumentRecord(
+        id=ins.id, version=ins.version, sha256=ins.content_hash, file=record.file
+    )
+    save_project(project)
+    return ins
 
 
 def save_project(project: Project) -> Path:

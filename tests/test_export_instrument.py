@@ -199,7 +199,7 @@ def test_export_command_takes_the_units_of_a_project(tmp_path):
 
     from survey.project import init_project
 
-    project, _ = init_project(
+    _project, _ = init_project(
         tmp_path / "acme", company="ACME", business_units={"north": "Nord", "south": "Süd"}
     )
     out = tmp_path / "s.txt"

@@ -185,6 +185,7 @@ def test_unreadable_files_fail_with_the_path(tmp_path):
 def test_an_adapted_copy_loads(tmp_path):
     def drop_item(raw):
         raw["items"] = [i for i in raw["items"] if i["code"] != "OUT_ONE_CHANGE"]
+        del raw["roles"]["items"]["improvement_idea"]  # a role must name an existing item
         raw["id"] = "adapted"
 
     ins = load_instrument(_broken(tmp_path, drop_item))

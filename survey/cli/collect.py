@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from survey.errors import UserError
+
 ADMIN_ENV = "ALIGNMETER_ADMIN_KEY"
 DB_HELP = (
     "Database URL (default: the SQLite file in the project folder), e.g. postgresql://user@host/db."
@@ -26,9 +28,27 @@ def open_store(project_dir: Path, db: str | None):
 def require_admin(project, key: str | None) -> None:
     key = key or os.environ.get(ADMIN_ENV)
     if not key:
-        raise ValueError(f"this needs the admin key: pass --admin-key or set {ADMIN_ENV}")
+        raise UserError(f"this needs the admin key: pass --admin-key or set {ADMIN_ENV}")
     if not project.check_admin_key(key):
-        raise ValueError("the admin key is not correct")
+        raise UserError("the admin key is not correct")
+
+
+def instrument_of(project_dir: Path | None, path: Path | None = None):
+    """The instrument a command uses: a project's own copy (``--instrument`` may not point
+    elsewhere), else ``path``, else the shipped one."""
+    from survey.instrument import load_instrument
+    from survey.project import load_project
+
+    if project_dir is None:
+        return load_instrument(path)
+    project = load_project(project_dir)
+    own = project.instrument_path
+    if path is not None and own is not None and Path(path).resolve() != own.resolve():
+        raise ValueError(
+            f"--instrument {path}: project {project_dir} uses its own copy {own}; "
+            "leave --instrument out"
+        )
+    return project.load_instrument()
 
 
 def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None, partial=False):
@@ -44,7 +64,7 @@ def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None,
     from survey.tables import read_table
 
     if (data is None) == (project_dir is None and db is None):
-        raise ValueError("give either --data FILE or --project DIR / --db URL")
+        raise UserError("give either --data FILE or --project DIR / --db URL")
     if data is not None:
         return read_table(data, ins), None
     if project_dir is not None:
@@ -54,7 +74,7 @@ def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None,
         project, ids = None, Store.projects_in(db)
         if len(ids) != 1:
             found = ", ".join(ids) or "none"
-            raise ValueError(
+            raise UserError(
                 f"{db} must hold exactly one diagnostic (found: {found}); pass --project DIR"
             )
         store = Store(db, ids[0])
@@ -81,25 +101,36 @@ def init(
         ..., "--unit", help="Business unit as CODE or CODE=Name; repeat for each unit."
     ),
     languages: str = typer.Option(
-        "de,en", "--languages", help="Languages offered: de, en or both."
+        None, "--languages", help="Languages offered (default: the instrument's), e.g. de,en."
+    ),
+    instrument: Path = typer.Option(
+        None, "--instrument", help="Instrument YAML (copied into the project); default: shipped."
     ),
     threshold: int = typer.Option(5, "--threshold", help="Anonymity threshold."),
     opens: dt.datetime = typer.Option(None, "--opens", formats=["%Y-%m-%d"], help="First day."),
     closes: dt.datetime = typer.Option(None, "--closes", formats=["%Y-%m-%d"], help="Last day."),
 ) -> None:
     """Create a diagnostic's project folder (project.yaml) and print its admin key once."""
-    from survey.project import CONFIG_NAME, init_project
+    from survey.project import CONFIG_NAME, LANGS, init_project
 
-    _project, key = init_project(
+    project, key = init_project(
         name,
         company=company,
         business_units=_parse_units(unit),
-        languages=tuple(lang.strip() for lang in languages.split(",") if lang.strip()),
+        languages=tuple(lang.strip() for lang in languages.split(",") if lang.strip())
+        if languages
+        else LANGS,
+        instrument=instrument,
         anonymity_threshold=threshold,
         opens=opens.date() if opens else None,
         closes=closes.date() if closes else None,
     )
+    record = project.instrument
     typer.echo(f"created {name / CONFIG_NAME}")
+    typer.echo(
+        f"instrument {record.id} {record.version} copied to {project.instrument_path} "
+        f"(sha256 {record.sha256[:12]})"
+    )
     typer.echo(f"admin key (shown only now, stored hashed; keep it safe): {key}")
     typer.echo(f"next: alignmeter serve --project {name}")
 
@@ -122,10 +153,15 @@ def serve(
     """Serve the web survey (no access log: IP addresses are never written anywhere)."""
     import uvicorn
 
+    from survey.project import check_instrument_unchanged
     from survey.web.app import DB_ENV, PROJECT_ENV
 
     project, store = open_store(project_dir, db)  # checks the project and the database now
-    store.dispose()
+    try:
+        answered = sum(row["complete"] + row["in_progress"] for row in store.counts())
+        check_instrument_unchanged(project, answered)
+    finally:
+        store.dispose()
     os.environ[PROJECT_ENV] = str(project_dir.resolve())
     if db:
         os.environ[DB_ENV] = db
@@ -162,13 +198,11 @@ def invite(
     """Create single-use invitation links for one department and unit (CSV: link per row)."""
     import csv
 
-    from survey import load_instrument
-
     project, store = open_store(project_dir, db)
     if unit not in project.business_units:
-        raise ValueError(f"unknown unit {unit!r}; the project has {list(project.business_units)}")
-    if department not in load_instrument().departments:
-        raise ValueError(f"unknown department {department!r}; use marketing or sales")
+        raise UserError(f"unknown unit {unit!r}; the project has {list(project.business_units)}")
+    if department not in project.load_instrument().departments:
+        raise UserError(f"unknown department {department!r}; use marketing or sales")
     tokens = store.add_tokens(department, unit, count)
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", newline="", encoding="utf-8") as fh:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from survey.cli.collect import ADMIN_ENV, DB_HELP, load_responses
+from survey.errors import UserError
 
 
 def export(
@@ -24,16 +25,20 @@ def export(
         None, "--format", help="csv, parquet, spss, stata or csv-excel (default: by suffix)."
     ),
     lang: str = typer.Option("en", "--lang", help="Language of SPSS/Stata labels: de or en."),
+    instrument: Path = typer.Option(
+        None, "--instrument", help="Instrument of --data (default: shipped; --project: its own)."
+    ),
 ) -> None:
     """Write the canonical response table, from a file (--data) or from the web survey's
     database (--project, optionally --db; needs the admin key), as CSV, Parquet, SPSS
     (.sav) or Stata (.dta) with labels, or an Excel CSV (UTF-8 BOM, ';', decimal comma)."""
     from survey import load_instrument
+    from survey.cli.collect import instrument_of
     from survey.tables import write_table
 
-    if lang not in ("de", "en"):
-        raise ValueError(f"unknown language {lang!r}; use de or en")
-    ins = load_instrument()
+    ins = instrument_of(project_dir, instrument) if project_dir else load_instrument(instrument)
+    if lang not in ins.languages:
+        raise UserError(f"unknown language {lang!r}; use {' or '.join(ins.languages)}")
     table, _ = load_responses(
         ins, data=data, project_dir=project_dir, db=db, admin_key=admin_key, partial=partial
     )

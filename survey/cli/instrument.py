@@ -21,8 +21,15 @@ def validate(
     ins = load_instrument(path)
     typer.echo(
         f"{ins.source_file}: valid - {len(ins.items)} items, {len(ins.columns())} columns, "
-        f"{len(ins.scales)} scales, {len(ins.mirror_pairs())} mirror pairs"
+        f"{len(ins.scales)} scales, {len(ins.mirror_pairs())} mirror pairs, "
+        f"languages {', '.join(ins.languages)}"
     )
+    support = ins.supported_analyses()
+    lacking = [s for s in support if not s.supported]
+    if not lacking:
+        typer.echo(f"supports every analysis ({len(support)})")
+    for s in lacking:
+        typer.echo(f"left out: {s.missing}: {s.left_out}")
 
 
 @instrument_app.command("export")

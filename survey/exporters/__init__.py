@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from survey.errors import UserError
 from survey.instrument import LANGUAGES, Instrument, Language
 
 EXPORT_FORMATS = ("limesurvey", "surveyjs", "qualtrics", "print")
@@ -17,7 +18,7 @@ def parse_languages(value: str) -> tuple[Language, ...]:
     langs = tuple(part.strip() for part in value.split(",") if part.strip())
     bad = [lang for lang in langs if lang not in LANGUAGES]
     if not langs or bad:
-        raise ValueError(f"--lang {value!r}: use a comma-separated list of {LANGUAGES}")
+        raise UserError(f"--lang {value!r}: use a comma-separated list of {LANGUAGES}")
     return langs  # type: ignore[return-value]
 
 
@@ -56,7 +57,7 @@ def export_instrument(
             target = path if len(langs) == 1 else path.with_name(f"{path.stem}_{lang}{path.suffix}")
             out += write_questionnaire(instrument, target, lang, units)
         return out
-    raise ValueError(f"unknown export format {fmt!r}; use one of {EXPORT_FORMATS}")
+    raise UserError(f"unknown export format {fmt!r}; use one of {EXPORT_FORMATS}")
 
 
 def per_language_path(path: Path, lang: str, langs: tuple[str, ...]) -> Path:

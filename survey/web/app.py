@@ -99,12 +99,11 @@ PROJECT_ENV, DB_ENV = "ALIGNMETER_PROJECT", "ALIGNMETER_DB"
 def app_from_env() -> FastAPI:
     """App factory for several worker processes (``alignmeter serve --workers N``): each
     worker opens the project named by ``$ALIGNMETER_PROJECT`` and ``$ALIGNMETER_DB``."""
-    from survey import load_instrument
     from survey.project import load_project
 
     project = load_project(os.environ[PROJECT_ENV])
     store = Store(os.environ.get(DB_ENV) or project.sqlite_url, project.id)
-    return create_app(project, store, load_instrument())
+    return create_app(project, store, project.load_instrument())
 
 
 def create_app(project: Project, store: Store, instrument: Instrument) -> FastAPI:
@@ -517,10 +516,12 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         if not is_admin(request):
             raise Problem(401, "admin_need_key")
         from survey.collected import coarsen_context, collected_responses
+        from survey.responses import instrument_columns
         from survey.tables import neutralise_formulas
 
         table = await run_in_threadpool(collected_responses, store, instrument)
         table = neutralise_formulas(coarsen_context(table, project.anonymity_threshold))
+        table = table.assign(**instrument_columns(instrument))  # which instrument, version
         return Response(
             table.to_csv(index=False),
             media_type="text/csv; charset=utf-8",
