@@ -25,9 +25,10 @@ PULSE_ID = "marketing_sales_pulse"
 # Scale -> the three items the pulse form keeps (one reverse-keyed item each, so that
 # agreeing with everything shows). Chosen on content (research digest) among items that
 # are interchangeable on the synthetic generator's evidence (see PULSE.md).
+# Instrument 2.0 has seven mirror pairs (14 items): with the four headline items, two
+# three-item scales fill the form (24 items).
 PULSE_SCALES = {
     "information_quality": ("INF_TIMELY", "INF_USEFUL", "INF_BY_CHANCE"),
-    "communication_process": ("OBS_TALK_OPENLY", "OBS_EMAIL_PINGPONG", "OBS_PROCESS_SMOOTH"),
     "lead_management": ("LEA_QUALITY", "LEA_OUTCOME_FEEDBACK", "LEA_LOST"),
 }
 # Headline roles kept whole (the issue: mirror pairs, meeting frequency, lead follow-up,

@@ -59,6 +59,10 @@ ANONYMISED_DATE = "1980-01-01 00:00:00"
 def read_tsv(path: Path) -> list[dict[str, str]]:
     """TSVImportSurvey's reading: fgetcsv with tab and ``"``, BOM stripped, rows padded."""
     text = path.read_bytes().decode("utf-8")
+    # PHP's fgetcsv also treats a backslash as an escape before the enclosure; Python's csv
+    # does not, so the model would read such a file differently: refuse it.
+    if '\\"' in text:
+        raise ValueError(f"{path}: backslash before a quote; PHP would read it otherwise")
     text = re.sub(r"\r\n|\r", "\n", text)
     rows = list(csv.reader(io.StringIO(text), delimiter="\t", quotechar='"'))
     heads = [h.strip() for h in rows[0]]

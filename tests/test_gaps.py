@@ -102,7 +102,7 @@ def test_mirror_gaps_show_self_flattery_with_opposite_interpretations(clean, ins
     diag, _ = clean
     mirror = mirror_gaps(diag.responses, instrument)
     comp = mirror[mirror["gap_type"] == "competence"]
-    assert len(comp) == 6 and (comp["diff"] > 0).all() and (comp["p_adj"] < 0.05).all()
+    assert len(comp) == 8 and (comp["diff"] > 0).all() and (comp["p_adj"] < 0.05).all()
     assert set(mirror["interpretation"]) >= {
         "competence differences hurt cooperation",
         "different orientations can help market performance",

@@ -224,7 +224,7 @@ def test_serve_refuses_a_read_only_database(tmp_path):
 def test_serve_validates_the_port(tmp_path, port):
     init_project(tmp_path / "acme", company="A", business_units={"north": "N"})
     result = run_cli("serve", "--project", str(tmp_path / "acme"), "--port", port)
-    assert result.returncode == 2 and "--port" in result.stderr
+    assert result.returncode != 0 and "--port" in result.stderr  # refused, never rebound
 
 
 def test_hsts_only_over_https(survey):

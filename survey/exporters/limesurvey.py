@@ -1,9 +1,17 @@
 """LimeSurvey's tab-separated survey structure (``.txt``), importable as a new survey.
 
 One row per survey setting (``S``), language setting (``SL``), group (``G``), question
-(``Q``), subquestion (``SQ``) and answer option (``A``); every translatable row is followed
-by its translation(s). LimeSurvey codes are letters and digits only (no underscores), up to
-20 characters for questions and 5 for answers, so our item codes lose their underscores:
+(``Q``), subquestion (``SQ``) and answer option (``A``), written the way LimeSurvey's own
+``TSVImportSurvey`` (``application/helpers/admin/import_helper.php``) reads them: all rows of
+the base language first, then the same rows for each further language; groups carry a key
+in ``type/scale`` (``G0``, ``G1``, ... as its own counter would number them) and the title
+respondents see in ``name``; question attributes (``min_num_value_n``, ``equals_num_value``,
+``max_answers``, ...) are extra columns, filled on the base-language row only; ``id`` stays
+empty so that LimeSurvey numbers everything itself and no id becomes an attribute. Our
+web survey's pages are the groups, in its order.
+
+LimeSurvey codes are letters and digits only (no underscores), up to 20 characters for
+questions and 5 for answers, so our item codes lose their underscores:
 ``INF_KEEPS_OTH`` becomes ``INFKEEPSOTH``. :func:`response_columns` and
 :func:`answer_values` give the way back for the importer.
 
