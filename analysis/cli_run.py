@@ -19,26 +19,53 @@ def _console():
     return Console(quiet=STATE["quiet"], soft_wrap=True, highlight=False)
 
 
-def _analyse(data: Path, ins, threshold: int, output: Path):
-    """Read, validate and analyse ``data``; quarantine rows are numbered as in the file."""
+def analyse_release(data: Path, ins, threshold: int, output: Path, *, kind: str = "run"):
+    """Read, validate and analyse what may be released of ``data``; quarantine rows are
+    numbered as in the file.
+
+    The one call for every command that publishes results (``run``, ``brief``, ``deck``):
+    cells reached by unconfirmed bursts of near-identical answers, and cells that changed
+    by fewer respondents than the threshold since an earlier release of the same project,
+    are left out of every table (``Results.notes`` rows of table ``release`` say which and
+    why, and so does a line on stderr); the release is recorded in the project's log.
+    """
+    import pandas as pd
+
     from analysis.pipeline import NoValidResponses, run_analysis
+    from survey.publication import prepare_release
     from survey.tables import file_rows, read_table
 
     rejects: list[dict] = []
-    try:
-        results = run_analysis(
-            read_table(data, ins, rejects=rejects), ins, threshold=threshold, rejects=rejects
-        )
-    except NoValidResponses as exc:
+    table = read_table(data, ins, rejects=rejects)
+    release = prepare_release(
+        table, ins, threshold=threshold, data_file=data, kind=kind, rejects=rejects
+    )
+    quarantine = release.quarantine
+    if quarantine["row"].nunique() == len(table):
         listed = output / "quarantine.csv"
         listed.parent.mkdir(parents=True, exist_ok=True)
-        exc.quarantine.assign(row=file_rows(data, exc.quarantine["row"].tolist())).to_csv(
+        quarantine.assign(row=file_rows(data, quarantine["row"].tolist())).to_csv(
             listed, index=False
         )
+        exc = NoValidResponses(quarantine)
         raise ValueError(f"{data}: {exc}; every failing cell is listed in {listed}") from None
-    if len(results.quarantine):
-        results.quarantine["row"] = file_rows(data, results.quarantine["row"].tolist())
+    for line in release.messages():
+        typer.echo(line, err=True)
+    try:
+        results = run_analysis(release.table, ins, threshold=threshold, rejects=release.rejects)
+    except NoValidResponses:
+        raise ValueError(
+            f"{data}: nothing may be released: every cell with valid answers is held back "
+            f"({'; '.join(release.messages())})"
+        ) from None
+    results.quarantine = quarantine
+    if len(quarantine):
+        results.quarantine["row"] = file_rows(data, quarantine["row"].tolist())
+    results.notes = pd.concat([results.notes, release.notes()], ignore_index=True)
     return results
+
+
+_analyse = analyse_release  # the name the commands here have always used
 
 
 def _rejected(results, data: Path, listed: Path) -> None:
@@ -76,7 +103,7 @@ def _analyse_and_write(
     from analysis.invariance import department_invariance
     from analysis.pipeline import write_tables
     from survey import load_instrument
-    from survey.tables import read_table
+    from survey.tables import read_table, write_table
 
     console = _console()
     written: list[Path] = []
@@ -106,10 +133,15 @@ def _analyse_and_write(
             from analysis.notebooks import run_notebooks
 
             progress.update(task, description="running the notebooks")
-            for nb, html in run_notebooks(
-                output / "notebooks", data=data, lang=langs[0], threshold=threshold
-            ):
-                written += [nb, html]
+            # Only what this release may show reaches the notebooks, through a private
+            # file outside the output folder.
+            with tempfile.TemporaryDirectory(prefix="alignmeter-") as scratch:
+                released = Path(scratch) / "released.csv"
+                write_table(results.responses, released)
+                for nb, html in run_notebooks(
+                    output / "notebooks", data=released, lang=langs[0], threshold=threshold
+                ):
+                    written += [nb, html]
             progress.advance(task)
     written += sorted((output / "figures").glob("*.*"))
     return written, results
@@ -168,17 +200,21 @@ def _source(
     from survey import load_instrument
     from survey.cli.collect import load_responses
 
+    from survey.collected import write_responses
+    from survey.publication import floor_threshold
+    from survey.releases import write_manifest
+
     counts = _invited(invited)
     if data is not None and project_dir is None and db is None:
-        return data, company, threshold or DEFAULT_THRESHOLD, counts
+        # A project's export keeps to the project's threshold (and, in _analyse, its log).
+        return data, company, floor_threshold(data, threshold, DEFAULT_THRESHOLD), counts
     table, project = load_responses(
         load_instrument(), data=data, project_dir=project_dir, db=db, admin_key=admin_key
     )
     if table.empty:
         raise ValueError("the survey database holds no finished response yet")
     path = folder / "responses.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False)
+    write_responses(table, path)
     if project is not None:
         company = company or project.company
         promised = project.anonymity_threshold
@@ -189,6 +225,13 @@ def _source(
             )
         threshold = threshold or promised
         counts = counts or _tokens_per_department(project_dir, db)
+        write_manifest(path, project.folder, project.id, promised)
+    else:
+        typer.echo(
+            f"{db}: no project folder, so this release is not recorded and cannot be checked "
+            "against earlier ones; pass --project DIR",
+            err=True,
+        )
     return path, company, threshold or DEFAULT_THRESHOLD, counts
 
 
