@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -41,14 +42,13 @@ def analyse_release(data: Path, ins, threshold: int, output: Path, *, kind: str 
         table, ins, threshold=threshold, data_file=data, kind=kind, rejects=rejects
     )
     quarantine = release.quarantine
+    if len(quarantine):
+        quarantine["row"] = file_rows(data, quarantine["row"].tolist())
+    listed = quarantine_file(data)
     if quarantine["row"].nunique() == len(table):
-        listed = output / "quarantine.csv"
-        listed.parent.mkdir(parents=True, exist_ok=True)
-        quarantine.assign(row=file_rows(data, quarantine["row"].tolist())).to_csv(
-            listed, index=False
-        )
+        where = _write_quarantine(quarantine, listed)
         exc = NoValidResponses(quarantine)
-        raise ValueError(f"{data}: {exc}; every failing cell is listed in {listed}") from None
+        raise ValueError(f"{data}: {exc}; {where}") from None
     for line in release.messages():
         typer.echo(line, err=True)
     try:
@@ -59,29 +59,76 @@ def analyse_release(data: Path, ins, threshold: int, output: Path, *, kind: str 
             f"({'; '.join(release.messages())})"
         ) from None
     results.quarantine = quarantine
-    if len(quarantine):
-        results.quarantine["row"] = file_rows(data, quarantine["row"].tolist())
     results.notes = pd.concat([results.notes, release.notes()], ignore_index=True)
+    if len(quarantine):
+        results.quarantine_listed = _write_quarantine(quarantine, listed)
     return results
+
+
+SCRATCH_PREFIX = "alignmeter-"  # private temporary folders of brief and the notebooks
+EXCERPT = 20  # characters of a rejected value kept in a quarantine file
+
+
+def quarantine_file(data: Path) -> Path | None:
+    """Where the rows of ``data`` that failed validation are listed: next to the input
+    (``responses.quarantine.csv``), never in an output folder that is handed around. A
+    private temporary input (a database read by ``brief``) lists them in its project
+    folder, or nowhere when there is none."""
+    from survey.releases import read_manifest
+
+    where = Path(data).resolve().parent
+    scratch = where.parent == Path(tempfile.gettempdir()).resolve()
+    if not (scratch and where.name.startswith(SCRATCH_PREFIX)):
+        return Path(data).with_name(f"{Path(data).stem}.quarantine.csv")
+    manifest = read_manifest(data)
+    return manifest["project"] / "quarantine.csv" if manifest else None
+
+
+def _write_quarantine(quarantine, listed: Path | None) -> str:
+    """Write the quarantine (0600, values cut to a short excerpt); the phrase naming it."""
+    from survey.collected import write_responses
+
+    if listed is None:
+        return "export the answers with `alignmeter export` to see which rows fail"
+    cut = quarantine["value"].astype(str)
+    short = cut.where(cut.str.len() <= EXCERPT, cut.str.slice(0, EXCERPT) + "…")
+    write_responses(quarantine.assign(value=short), listed)
+    return f"every failing cell is listed in {listed}"
 
 
 _analyse = analyse_release  # the name the commands here have always used
 
 
-def _rejected(results, data: Path, listed: Path) -> None:
-    """Say which rows were left out and where they are listed, and end with exit code 2."""
+def _rejected(results, data: Path) -> None:
+    """Say which rows were left out and where they are listed, and end with exit code 2.
+    The message names rows and columns, never a value (it may be an answer)."""
     bad = results.quarantine
     if bad.empty:
         return
     first = bad.iloc[0]
     rows = bad["row"].nunique()
+    where = getattr(results, "quarantine_listed", None) or "no quarantine file was written"
     typer.echo(
         f"{data}: {rows} row{'s' if rows > 1 else ''} failed validation and were left out of "
-        f"the analysis; every failing cell is listed in {listed} (first: row {first['row']}, "
-        f"column {first['column']}, value {first['value']!r}: {first['reason']})",
+        f"the analysis; {where} (first: row {first['row']}, column {first['column']}: "
+        f"{first['reason']})",
         err=True,
     )
     raise typer.Exit(2)
+
+
+def _quarantine_summary(quarantine):
+    """The quarantine for a table handed around: failing rows per column and reason."""
+    import pandas as pd
+
+    if quarantine.empty:
+        return pd.DataFrame(columns=["column", "reason", "rows"])
+    return (
+        quarantine.groupby(["column", "reason"], sort=True)["row"]
+        .nunique()
+        .rename("rows")
+        .reset_index()
+    )
 
 
 def _analyse_and_write(
@@ -114,7 +161,9 @@ def _analyse_and_write(
         results = _analyse(data, ins, threshold, output)
         progress.advance(task)
         progress.update(task, description="writing tables")
-        written += write_tables(results, output / "tables")
+        # Tables are handed around: the quarantine goes into them only as counts.
+        summary = dataclasses.replace(results, quarantine=_quarantine_summary(results.quarantine))
+        written += write_tables(summary, output / "tables")
         findings = output / "tables" / "findings.csv"
         findings_table(find_findings(results, ins)).to_csv(findings, index=False)
         invariance = department_invariance(results.responses, ins, threshold=threshold)
@@ -135,7 +184,7 @@ def _analyse_and_write(
             progress.update(task, description="running the notebooks")
             # Only what this release may show reaches the notebooks, through a private
             # file outside the output folder.
-            with tempfile.TemporaryDirectory(prefix="alignmeter-") as scratch:
+            with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) as scratch:
                 released = Path(scratch) / "released.csv"
                 write_table(results.responses, released)
                 for nb, html in run_notebooks(
@@ -289,7 +338,7 @@ def run(
         previous=previous, invited=counts,
     )  # fmt: skip
     _report(written)
-    _rejected(results, data, output / "tables" / "quarantine.csv")
+    _rejected(results, data)
 
 
 def brief(
@@ -315,7 +364,7 @@ def brief(
     ins = load_instrument()
     # A database's answers pass through a private temporary file: a brief folder is
     # handed around, respondent-level data must not be in it.
-    with tempfile.TemporaryDirectory(prefix="alignmeter-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) as scratch:
         data, company, threshold, counts = _source(
             data, project_dir, db, admin_key, Path(scratch), company, threshold, invited
         )
@@ -325,11 +374,7 @@ def brief(
         results, ins, output, lang=lang, company=company, previous=before, invited=counts
     ):
         _console().print(f"wrote {path}")
-    if len(results.quarantine):
-        listed = output / "quarantine.csv"
-        results.quarantine.to_csv(listed, index=False)
-        _console().print(f"wrote {listed}")
-    _rejected(results, data, output / "quarantine.csv")
+    _rejected(results, data)
 
 
 def register(app: typer.Typer) -> None:

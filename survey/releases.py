@@ -175,7 +175,7 @@ class ReleasePlan:
             return table
         held = set(zip(self.held["department"], self.held["business_unit"], strict=True))
         cell = list(zip(table["department"].astype(str), table["business_unit"].astype(str)))
-        return table[[c not in held for c in cell]]
+        return table[np.array([c not in held for c in cell], dtype=bool)]
 
 
 HELD_COLUMNS = ["department", "business_unit", "reason", "detail"]
@@ -255,7 +255,8 @@ def plan_release(
 def _rows_of(valid: pd.DataFrame, cells: list[tuple[str, str]]) -> pd.DataFrame:
     keys = set(cells)
     pairs = zip(valid["department"].astype(str), valid["business_unit"].astype(str), strict=True)
-    return valid[[p in keys for p in pairs]]
+    # an array, not a list: an empty list would select columns
+    return valid[np.array([p in keys for p in pairs], dtype=bool)]
 
 
 def _changed(cell: tuple[str, str], entry: dict, prints: dict[str, tuple[int, str]]) -> bool:
