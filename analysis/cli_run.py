@@ -248,7 +248,6 @@ def _source(
     from analysis.anonymity import DEFAULT_THRESHOLD
     from survey import load_instrument
     from survey.cli.collect import load_responses
-
     from survey.collected import write_responses
     from survey.publication import floor_threshold
     from survey.releases import write_manifest

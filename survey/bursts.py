@@ -43,8 +43,10 @@ def min_burst_size(threshold: int) -> int:
 def _matrix(valid: pd.DataFrame, columns: Iterable[str]) -> np.ndarray:
     cols = [c for c in columns if c in valid and pd.api.types.is_numeric_dtype(valid[c])]
     # Unanswered is a value of its own: two fakes that skip the same items stay identical.
-    return valid[cols].to_numpy(dtype=float, na_value=np.nan).copy() if cols else np.zeros(
-        (len(valid), 0)
+    return (
+        valid[cols].to_numpy(dtype=float, na_value=np.nan).copy()
+        if cols
+        else np.zeros((len(valid), 0))
     )
 
 
@@ -113,7 +115,7 @@ def find_bursts(
                 burst += 1
                 for i in idx[labels == label]:
                     members.append(
-                        (burst, str(valid["department"].iat[i]), unit, int(i), int(count))
+                        (burst, str(valid["department"].iloc[i]), unit, int(i), int(count))
                     )
     return pd.DataFrame(members, columns=BURST_COLUMNS)
 

@@ -106,7 +106,10 @@ def coarsen_context(wide: pd.DataFrame, threshold: int) -> pd.DataFrame:
             rows = sizes.index[sizes == smallest]
             # the whole class (all rows sharing the smallest class's values) goes blank
             first = out.loc[rows[0], present]
-            same = (out.loc[idx, present].astype(object).fillna("\x00") == first.astype(object).fillna("\x00")).all(axis=1)
+            same = (
+                out.loc[idx, present].astype(object).fillna("\x00")
+                == first.astype(object).fillna("\x00")
+            ).all(axis=1)
             target = idx[same.to_numpy() & ~blank[idx].to_numpy()]
             out.loc[target, present] = np.nan
             blank.loc[target] = True

@@ -41,8 +41,16 @@ class Release:
         return pd.DataFrame(
             {
                 "table": "release",
-                "subject": [f"{d}, {u}" for d, u in zip(self.held["department"], self.held["business_unit"], strict=True)],
-                "note": [f"held back ({r}): {t}" for r, t in zip(self.held["reason"], self.held["detail"], strict=True)],
+                "subject": [
+                    f"{d}, {u}"
+                    for d, u in zip(
+                        self.held["department"], self.held["business_unit"], strict=True
+                    )
+                ],
+                "note": [
+                    f"held back ({r}): {t}"
+                    for r, t in zip(self.held["reason"], self.held["detail"], strict=True)
+                ],
             },
             columns=["table", "subject", "note"],
         )
@@ -51,7 +59,12 @@ class Release:
         """One line per held cell, for the console."""
         return [
             f"held back: {d} in {u}: {t}"
-            for d, u, t in zip(self.held["department"], self.held["business_unit"], self.held["detail"], strict=True)
+            for d, u, t in zip(
+                self.held["department"],
+                self.held["business_unit"],
+                self.held["detail"],
+                strict=True,
+            )
         ]
 
 
@@ -113,13 +126,13 @@ def prepare_release(
     mask = np.ones(len(table), dtype=bool)
     if not plan.held.empty:
         held = set(zip(plan.held["department"], plan.held["business_unit"], strict=True))
-        pairs = zip(table["department"].astype(str), table["business_unit"].astype(str), strict=True)
+        pairs = zip(
+            table["department"].astype(str), table["business_unit"].astype(str), strict=True
+        )
         mask = np.array([p not in held for p in pairs], dtype=bool)
     positions = np.flatnonzero(mask)
     renumber = {int(old): new for new, old in enumerate(positions)}
-    kept_rejects = [
-        {**r, "index": renumber[r["index"]]} for r in rejects if r["index"] in renumber
-    ]
+    kept_rejects = [{**r, "index": renumber[r["index"]]} for r in rejects if r["index"] in renumber]
     return Release(
         table=table[mask].reset_index(drop=True),
         rejects=kept_rejects,

@@ -140,7 +140,9 @@ class ReleaseLog:
                 f"{path}: the release log cannot be read ({exc}); restore it from a backup"
             ) from None
         if log.project_id != project_id:
-            raise ValueError(f"{path}: release log of project {log.project_id!r}, not {project_id!r}")
+            raise ValueError(
+                f"{path}: release log of project {log.project_id!r}, not {project_id!r}"
+            )
         return log
 
     def result_releases(self) -> list[dict]:
@@ -174,7 +176,7 @@ class ReleasePlan:
         if self.held.empty:
             return table
         held = set(zip(self.held["department"], self.held["business_unit"], strict=True))
-        cell = list(zip(table["department"].astype(str), table["business_unit"].astype(str)))
+        cell = zip(table["department"].astype(str), table["business_unit"].astype(str), strict=True)
         return table[np.array([c not in held for c in cell], dtype=bool)]
 
 
@@ -276,7 +278,10 @@ def record_release(log: ReleaseLog, plan: ReleasePlan, kind: str, **extra: objec
         "released_on": dt.date.today().isoformat(),
         "threshold": plan.threshold,
         "cells": plan.cells,
-        "held": [group_key(d, u) for d, u in zip(plan.held["department"], plan.held["business_unit"], strict=True)],
+        "held": [
+            group_key(d, u)
+            for d, u in zip(plan.held["department"], plan.held["business_unit"], strict=True)
+        ],
         **extra,
     }
     log.append(entry)
@@ -293,8 +298,11 @@ def record_status(log: ReleaseLog, table: pd.DataFrame, kind: str = "status") ->
     for row in table.to_dict("records"):
         dept, unit = row.get("department"), row.get("business_unit")
         key = "all" if dept == "total" else group_key(dept, unit)
-        cells[key] = {k: (v if isinstance(v, str) else int(v)) for k, v in row.items()
-                      if k in ("invited", "in_progress", "complete")}
+        cells[key] = {
+            k: (v if isinstance(v, str) else int(v))
+            for k, v in row.items()
+            if k in ("invited", "in_progress", "complete")
+        }
     log.releases = [
         r for r in log.releases if not (r["kind"] == kind and r["released_on"] == today)
     ]
@@ -303,8 +311,9 @@ def record_status(log: ReleaseLog, table: pd.DataFrame, kind: str = "status") ->
     log.append({"kind": kind, "released_on": today, "cells": cells})
 
 
-def write_manifest(data_file: str | Path, project_folder: str | Path, project_id: str,
-                   threshold: int) -> Path:
+def write_manifest(
+    data_file: str | Path, project_folder: str | Path, project_id: str, threshold: int
+) -> Path:
     """Mark ``data_file`` as an export of a project (sidecar ``FILE.project.json``), so that
     a later ``run --data FILE`` keeps to the project's threshold and release log."""
     data_file = Path(data_file)

@@ -86,7 +86,9 @@ def padded(tmp_path, instrument):
                 assert walk(client(), instrument, entry, seed=base + i, department=dept).finished
         real = walk(client(), instrument, "/s/north/sales", seed=real_seed, department="sales")
         for _ in range(4):
-            assert walk(client(), instrument, "/s/north/sales", seed=99, department="sales").finished
+            assert walk(
+                client(), instrument, "/s/north/sales", seed=99, department="sales"
+            ).finished
         store.dispose()
         return load_project(folder), key, real
 
@@ -115,11 +117,13 @@ def test_padding_attack_publishes_nothing_until_confirmed(padded, tmp_path, inst
     en = (outs[1] / "brief_en.html").read_text()
     de = (outs[1] / "brief_de.html").read_text()
     assert "Held back until the consultant confirms them: sales (north)" in en
-    assert "Zurückgehalten, bis die Beraterin oder der Berater sie bestätigt: Vertrieb (north)" in de
+    assert (
+        "Zurückgehalten, bis die Beraterin oder der Berater sie bestätigt: Vertrieb (north)" in de
+    )
     profiles = pd.read_csv(outs[1] / "tables" / "profiles.csv")
     assert not ((profiles["business_unit"] == "north") & (profiles["department"] == "sales")).any()
 
-    project, key, real = worlds[1]
+    project, key, _ = worlds[1]
     listed = runner.invoke(app, ["confirm", "--project", str(project.folder), "--admin-key", key])
     assert listed.exit_code == 0 and "sales in north: 4 near-identical answers" in listed.output
     done = runner.invoke(
@@ -133,7 +137,9 @@ def test_padding_attack_publishes_nothing_until_confirmed(padded, tmp_path, inst
     again = _run(project, key, tmp_path / "confirmed")
     assert "held back" not in again.output
     profiles = pd.read_csv(tmp_path / "confirmed" / "tables" / "profiles.csv")
-    north_sales = profiles[(profiles["business_unit"] == "north") & (profiles["department"] == "sales")]
+    north_sales = profiles[
+        (profiles["business_unit"] == "north") & (profiles["department"] == "sales")
+    ]
     assert len(north_sales) and (north_sales["n"] == 5).all()
 
     # a new burst after the confirmation needs a new one

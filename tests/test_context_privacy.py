@@ -164,7 +164,7 @@ def test_export_and_admin_download_coarsen_the_combination(cell_of_ten, tmp_path
 
 @pytest.mark.slow
 def test_runs_data_file_is_coarsened_private_and_defused(cell_of_ten, tmp_path, instrument):
-    project, key, store, client = cell_of_ten
+    project, key, _, client = cell_of_ten
     os.umask(0o022)
     text = next(i.code for i in instrument.items if instrument.kind(i) == "text")
     original = simulated.page_form
@@ -202,7 +202,7 @@ def test_runs_data_file_is_coarsened_private_and_defused(cell_of_ten, tmp_path, 
 
 
 def test_status_does_not_tell_nobody_from_the_first_person(tmp_path, instrument):
-    project, key = init_project(
+    project, _ = init_project(
         tmp_path / "acme", company="ACME", business_units={"north": "N", "south": "S"}
     )
     store = Store(project.sqlite_url, project.id)
@@ -225,7 +225,9 @@ def test_status_does_not_tell_nobody_from_the_first_person(tmp_path, instrument)
 def test_status_commands_record_one_entry_a_day(tmp_path, instrument):
     project, key = init_project(tmp_path / "acme", company="ACME", business_units={"n": "N"})
     for _ in range(3):
-        result = runner.invoke(app, ["status", "--project", str(project.folder), "--admin-key", key])
+        result = runner.invoke(
+            app, ["status", "--project", str(project.folder), "--admin-key", key]
+        )
         assert result.exit_code == 0, result.output
     log = ReleaseLog.open(project.folder, project.id)
     assert [r["kind"] for r in log.releases] == ["status"]

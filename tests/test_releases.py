@@ -182,7 +182,9 @@ def test_differencing_attack_recovers_nothing_from_any_published_table(tmp_path)
         _run(_export(project, _base(), tmp_path / f"w{seed}" / "e1.csv"), tmp_path / f"w{seed}r1")
         grown = pd.concat([_base(), _newcomer(seed)], ignore_index=True)
         data = _export(project, grown, tmp_path / f"w{seed}" / "e2.csv")
-        result = runner.invoke(app, ["run", "--data", str(data), "-o", str(tmp_path / f"w{seed}r2")])
+        result = runner.invoke(
+            app, ["run", "--data", str(data), "-o", str(tmp_path / f"w{seed}r2")]
+        )
         assert result.exit_code == 0, result.output
         assert "held back: sales in unit_01" in result.output
         outs[seed] = tmp_path / f"w{seed}r2"
@@ -223,7 +225,9 @@ def test_without_the_log_the_same_attack_would_work(tmp_path):
 def test_run_of_a_projects_export_refuses_a_lower_threshold(tmp_path):
     project = _project(tmp_path)
     data = _export(project, _base(), tmp_path / "e.csv")
-    result = runner.invoke(app, ["run", "--data", str(data), "-o", str(tmp_path / "o"), "--threshold", "3"])
+    result = runner.invoke(
+        app, ["run", "--data", str(data), "-o", str(tmp_path / "o"), "--threshold", "3"]
+    )
     assert result.exit_code != 0
     assert "below the 5 promised" in str(result.exception)
 

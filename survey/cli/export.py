@@ -44,9 +44,7 @@ def export(
         from survey.project import DEFAULT_THRESHOLD
 
         floor = read_manifest(data)
-        table = coarsen_context(
-            table, floor["anonymity_threshold"] if floor else DEFAULT_THRESHOLD
-        )
+        table = coarsen_context(table, floor["anonymity_threshold"] if floor else DEFAULT_THRESHOLD)
     # Respondent level: owner-only, formula-looking cells defused in every text format.
     path = write_responses(table, output, fmt, instrument=ins, lang=lang)
     # Marks the file as this project's export, so that `run --data` of it keeps to the
