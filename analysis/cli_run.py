@@ -158,7 +158,7 @@ def _analyse_and_write(
     with Progress(console=console, transient=True, disable=console.quiet) as progress:
         task = progress.add_task("analysing", total=steps)
         ins = load_instrument()
-        results = _analyse(data, ins, threshold, output)
+        results = _analyse(data, ins, threshold, output, kind="run")
         progress.advance(task)
         progress.update(task, description="writing tables")
         # Tables are handed around: the quarantine goes into them only as counts.
@@ -367,7 +367,7 @@ def brief(
         data, company, threshold, counts = _source(
             data, project_dir, db, admin_key, Path(scratch), company, threshold, invited
         )
-        results = _analyse(data, ins, threshold, output)
+        results = _analyse(data, ins, threshold, output, kind="brief")
     before = read_table(previous, ins) if previous else None
     for path in make_brief(
         results, ins, output, lang=lang, company=company, previous=before, invited=counts

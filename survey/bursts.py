@@ -29,6 +29,7 @@ from survey.releases import write_private
 CONFIRMED_NAME = "confirmed_bursts.json"
 CONFIRMED_SUFFIX = ".confirmed.json"
 MAX_DIFFERENCES = 2  # answer columns in which two "near-identical" responses may differ
+NEAR_SHARE = 0.05  # and at most this share of them
 PAIRWISE_LIMIT = 2000  # rows per unit compared pairwise; larger units: exact copies only
 BURST_COLUMNS = ["burst", "department", "business_unit", "row", "size"]
 
@@ -81,7 +82,8 @@ def find_bursts(
     window_days: int | None = None,
 ) -> pd.DataFrame:
     """Groups of at least ``min_size`` responses of one unit whose answers differ in at most
-    ``max_differences`` columns (chained: a near-copy of a near-copy belongs to the group).
+    ``max_differences`` columns, and at most 5% of them (chained: a near-copy of a near-copy
+    belongs to the group).
 
     Returns one row per member: ``burst`` (a number), ``department``, ``business_unit``,
     ``row`` (position in ``valid``) and ``size``. With ``window_days``, only responses
@@ -97,6 +99,8 @@ def find_bursts(
     """
     size = min_size or min_burst_size(threshold)
     x = _matrix(valid, columns)
+    # "Nearly identical" is relative: at most 5% of the columns may differ (two of 95).
+    max_differences = min(max_differences, int(NEAR_SHARE * x.shape[1]))
     units = valid["business_unit"].astype(str).to_numpy()
     if window_days is not None and "submitted_at" in valid:
         day = pd.to_datetime(valid["submitted_at"], utc=True).dt.floor("D")

@@ -160,6 +160,10 @@ def test_export_and_admin_download_coarsen_the_combination(cell_of_ten, tmp_path
 
     table = pd.read_csv(StringIO(download.text))
     assert _only_head_lt1_de(table) == 0 and _shown_classes_are_large(table, 5)
+    assert admin.get("/admin").status_code == 200  # the admin page is a release too
+    log = ReleaseLog.open(project.folder, project.id)
+    assert [r["kind"] for r in log.releases] == ["admin"]
+    assert log.releases[0]["cells"]["department=sales|business_unit=north"]["complete"] == 10
 
 
 @pytest.mark.slow
