@@ -245,3 +245,19 @@ def test_export_of_a_project_writes_its_manifest_and_a_private_defused_file(tmp_
     text = out.read_text()
     assert "'=HYPERLINK" in text and ',"=HYPERLINK' not in text and ",=HYPERLINK" not in text
     assert read_manifest(out)["project_id"] == project.id  # a copy keeps its origin
+
+
+def test_brief_of_a_projects_export_is_a_release_and_holds_the_same_cells(tmp_path):
+    project = _project(tmp_path)
+    _run(_export(project, _base(), tmp_path / "e1.csv"), tmp_path / "r1")
+    grown = _export(
+        project, pd.concat([_base(), _newcomer(9)], ignore_index=True), tmp_path / "e2.csv"
+    )
+    out = tmp_path / "brief"
+    result = runner.invoke(app, ["brief", "--data", str(grown), "-o", str(out)])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "held back: sales in unit_01" in result.output
+    assert "Held back: sales (unit_01)" in (out / "brief_en.html").read_text()
+    log = ReleaseLog.open(project.folder, project.id)
+    assert [r["kind"] for r in log.releases] == ["run", "brief"]
+    assert log.releases[1]["held"] == [group_key(*CELL)]
