@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	.ci/system-deps
+	.ci/axe-core
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# Every page type of the web survey on a phone, at 200 % zoom and on a desktop, German and
+# English, into screenshots/ (ignored by git). Look at them before a release.
+screenshots: $(STAMP)
+	$(BIN)/python scripts/survey_tour.py screenshots screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

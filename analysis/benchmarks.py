@@ -15,13 +15,10 @@ from analysis.anonymity import DEFAULT_THRESHOLD, suppression_mask
 from survey.instrument import Instrument
 
 BENCHMARK_FILE = Path(str(resources.files("analysis") / "data" / "benchmarks.yaml"))
-OBSTACLE_OPTIONS = {"obstacle_communication": 1, "obstacle_processes": 2, "obstacle_metrics": 3}
-FOLLOW_UP_CODES = {  # LEA_FOLLOWUP_TIME codes per HBR 2011 band
-    "follow_up_within_1h": (1, 2),
-    "follow_up_1_to_24h": (3,),
-    "follow_up_later": (4, 5),
-    "follow_up_never": (6,),
-}
+BENCHMARK_COLUMNS = [
+    *("benchmark", "group", "n", "share", "ci_low", "ci_high", "published", "difference"),
+    *("source", "verified"),
+]
 
 
 @cache
@@ -61,8 +58,10 @@ def compare_benchmarks(
 
     Notes
     -----
-    The grade benchmark uses marketing respondents (the published figure asked marketing
-    heads); obstacles and follow-up use everyone. Wilson intervals via statsmodels
+    The instrument's ``roles.benchmarks`` link each published figure to an item role and
+    the answers that count: in the shipped instrument the grade benchmark uses marketing
+    respondents (the published figure asked marketing heads), obstacles and follow-up use
+    everyone. "Don't know" answers count as not answered. Wilson intervals via statsmodels
     ``proportion_confint``. The published studies asked other firms other questions: the
     comparison orients, it does not test.
 
@@ -102,15 +101,22 @@ def compare_benchmarks(
             }
         )
 
-    marketing = department == "marketing"
-    grade = responses["OUT_GRADE"].to_numpy(dtype="float64")
-    add("grade_4_to_6_marketing", "marketing", grade >= 4, marketing & ~np.isnan(grade))
-    first = responses[instrument.item_columns("OBS_MAIN")].to_numpy(dtype="float64")
-    answered = ~np.isnan(first).all(axis=1)
-    for bid, option in OBSTACLE_OPTIONS.items():
-        add(bid, "all", responses[f"OBS_MAIN_{option}"].to_numpy() == 1, answered)
-    time = responses["LEA_FOLLOWUP_TIME"].to_numpy(dtype="float64")
-    known = ~np.isnan(time) & (time != dk)
-    for bid, codes in FOLLOW_UP_CODES.items():
-        add(bid, "all", np.isin(time, codes), known)
-    return pd.DataFrame(rows)
+    # Which answers count is the instrument's business (roles.benchmarks): a figure it
+    # has no link or item for is left out.
+    for bid, link in instrument.roles.benchmarks.items():
+        code = instrument.role(link.item)
+        if bid not in pub or code is None:
+            continue
+        group = link.group
+        who = np.ones(len(responses), dtype=bool) if group == "all" else department == group
+        if link.option is not None:  # a multiple choice item: ticked the option
+            cols = instrument.item_columns(code)
+            ticked = responses[cols].to_numpy(dtype="float64")
+            answered = ~np.isnan(ticked).all(axis=1) & who
+            hits = responses[f"{code}_{link.option}"].to_numpy() == 1
+        else:
+            value = responses[code].to_numpy(dtype="float64")
+            answered = ~np.isnan(value) & (value != dk) & who
+            hits = np.isin(value, link.codes)
+        add(bid, group, hits, answered)
+    return pd.DataFrame(rows, columns=BENCHMARK_COLUMNS)

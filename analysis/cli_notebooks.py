@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from survey.errors import UserError
+
 notebooks_app = typer.Typer(help="Run the JupyterLab notebooks.", no_args_is_help=True)
 
 
@@ -15,6 +17,9 @@ def run(
         None, "--data", help="Response table (CSV/Parquet); default: the example."
     ),
     lang: str = typer.Option("en", "--lang", help="Language of labels: de or en."),
+    instrument: Path = typer.Option(
+        None, "--instrument", help="Instrument YAML the table follows; default: the shipped one."
+    ),
     threshold: int = typer.Option(
         None, "--threshold", min=2, help="Anonymity threshold (default 5, or the project's)."
     ),
@@ -42,8 +47,8 @@ def run(
     with tempfile.TemporaryDirectory(prefix="alignmeter-") as scratch:
         released = None
         if data is not None:
-            ins = load_instrument()
-            table = read_table(data, ins)  # a file that cannot be read fails here, clearly
+            ins = load_instrument(instrument)
+            table = read_table(data, ins)  # an unreadable file fails here, clearly
             release = prepare_release(
                 table, ins, threshold=threshold, data_file=data, kind="notebooks"
             )
@@ -53,9 +58,11 @@ def run(
             # the output folder.
             released = write_table(release.table, Path(scratch) / "released.csv")
         try:
-            written = run_notebooks(output, data=released, lang=lang, threshold=threshold)
+            written = run_notebooks(
+                output, data=released, lang=lang, threshold=threshold, instrument=instrument
+            )
         except PapermillExecutionError as exc:
-            raise ValueError(
+            raise UserError(
                 f"a notebook stopped at cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
                 f"(the executed notebook in {output} shows where)"
             ) from None

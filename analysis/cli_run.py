@@ -8,8 +8,14 @@ from pathlib import Path
 
 import typer
 
+from survey.errors import UserError
+
 LANGS = ("de", "en")
 PREVIOUS_HELP = "The previous wave's response table: adds what changed since then."
+INSTRUMENT_HELP = (
+    "Instrument YAML the table follows (default: the shipped one; --project: its own)."
+)
+PREVIOUS_INSTRUMENT_HELP = "Instrument of --previous when it differs (e.g. the full form)."
 
 
 def _console():
@@ -34,7 +40,7 @@ def analyse_release(data: Path, ins, threshold: int, output: Path, *, kind: str 
 
     from analysis.pipeline import NoValidResponses, run_analysis
     from survey.publication import prepare_release
-    from survey.tables import file_rows, read_table
+    from survey.tables import file_rows, read_table, write_quarantine
 
     rejects: list[dict] = []
     table = read_table(data, ins, rejects=rejects)
@@ -44,77 +50,26 @@ def analyse_release(data: Path, ins, threshold: int, output: Path, *, kind: str 
     quarantine = release.quarantine
     if len(quarantine):
         quarantine["row"] = file_rows(data, quarantine["row"].tolist())
-    listed = quarantine_file(data)
     if quarantine["row"].nunique() == len(table):
-        where = _write_quarantine(quarantine, listed)
+        listed = _listed(data, output)
+        write_quarantine(quarantine, listed)
         exc = NoValidResponses(quarantine)
-        raise ValueError(f"{data}: {exc}; {where}") from None
+        raise UserError(f"{data}: {exc}; every failing cell is listed in {listed}") from None
     for line in release.messages():
         typer.echo(line, err=True)
     try:
         results = run_analysis(release.table, ins, threshold=threshold, rejects=release.rejects)
     except NoValidResponses:
-        raise ValueError(
+        raise UserError(
             f"{data}: nothing may be released: every cell with valid answers is held back "
             f"({'; '.join(release.messages())})"
         ) from None
     results.quarantine = quarantine
     results.notes = pd.concat([results.notes, release.notes()], ignore_index=True)
-    if len(quarantine):
-        results.quarantine_listed = _write_quarantine(quarantine, listed)
     return results
 
 
-SCRATCH_PREFIX = "alignmeter-"  # private temporary folders of brief and the notebooks
-EXCERPT = 20  # characters of a rejected value kept in a quarantine file
-
-
-def quarantine_file(data: Path) -> Path | None:
-    """Where the rows of ``data`` that failed validation are listed: next to the input
-    (``responses.quarantine.csv``), never in an output folder that is handed around. A
-    private temporary input (a database read by ``brief``) lists them in its project
-    folder, or nowhere when there is none."""
-    from survey.releases import read_manifest
-
-    where = Path(data).resolve().parent
-    scratch = where.parent == Path(tempfile.gettempdir()).resolve()
-    if not (scratch and where.name.startswith(SCRATCH_PREFIX)):
-        return Path(data).with_name(f"{Path(data).stem}.quarantine.csv")
-    manifest = read_manifest(data)
-    return manifest["project"] / "quarantine.csv" if manifest else None
-
-
-def _write_quarantine(quarantine, listed: Path | None) -> str:
-    """Write the quarantine (0600, values cut to a short excerpt); the phrase naming it."""
-    from survey.collected import write_responses
-
-    if listed is None:
-        return "export the answers with `alignmeter export` to see which rows fail"
-    cut = quarantine["value"].astype(str)
-    short = cut.where(cut.str.len() <= EXCERPT, cut.str.slice(0, EXCERPT) + "…")
-    write_responses(quarantine.assign(value=short), listed)
-    return f"every failing cell is listed in {listed}"
-
-
 _analyse = analyse_release  # the name the commands here have always used
-
-
-def _rejected(results, data: Path) -> None:
-    """Say which rows were left out and where they are listed, and end with exit code 2.
-    The message names rows and columns, never a value (it may be an answer)."""
-    bad = results.quarantine
-    if bad.empty:
-        return
-    first = bad.iloc[0]
-    rows = bad["row"].nunique()
-    where = getattr(results, "quarantine_listed", None) or "no quarantine file was written"
-    typer.echo(
-        f"{data}: {rows} row{'s' if rows > 1 else ''} failed validation and were left out of "
-        f"the analysis; {where} (first: row {first['row']}, column {first['column']}: "
-        f"{first['reason']})",
-        err=True,
-    )
-    raise typer.Exit(2)
 
 
 def _quarantine_summary(quarantine):
@@ -131,6 +86,39 @@ def _quarantine_summary(quarantine):
     )
 
 
+def write_quarantine(quarantine, path: Path) -> Path:
+    from survey.tables import write_quarantine as write
+
+    return write(quarantine, path)
+
+
+def _listed(data: Path, output: Path) -> Path:
+    """Where rows left out are listed: next to the input (respondent-level values never go
+    into a folder of tables or briefs that is handed around); beside the output folder
+    when the input was a temporary export of the survey database."""
+    from survey.tables import quarantine_path
+
+    if Path(data).parent.name.startswith("alignmeter-"):  # brief's private scratch folder
+        return output.with_name(output.name + ".quarantine.csv")
+    return quarantine_path(data)
+
+
+def _rejected(results, data: Path, listed: Path) -> None:
+    """Say which rows were left out and where they are listed, and end with exit code 2."""
+    bad = results.quarantine
+    if bad.empty:
+        return
+    first = bad.iloc[0]
+    rows = bad["row"].nunique()
+    typer.echo(
+        f"{data}: {rows} row{'s' if rows > 1 else ''} failed validation and were left out of "
+        f"the analysis; every failing cell is listed in {listed} (first: row {first['row']}, "
+        f"column {first['column']}: {first['reason']})",  # never the value: it may be an answer
+        err=True,
+    )
+    raise typer.Exit(2)
+
+
 def _analyse_and_write(
     data: Path,
     output: Path,
@@ -141,6 +129,8 @@ def _analyse_and_write(
     notebooks: bool,
     previous: Path | None = None,
     invited: dict[str, int] | None = None,
+    instrument: Path | None = None,
+    previous_instrument: Path | None = None,
 ) -> tuple[list, object]:
     """The full chain with a progress bar; returns the files written."""
     from rich.progress import Progress
@@ -150,14 +140,14 @@ def _analyse_and_write(
     from analysis.invariance import department_invariance
     from analysis.pipeline import write_tables
     from survey import load_instrument
-    from survey.tables import read_table, write_table
+    from survey.tables import read_table
 
     console = _console()
     written: list[Path] = []
     steps = 2 + len(langs) + (1 if notebooks else 0)
     with Progress(console=console, transient=True, disable=console.quiet) as progress:
         task = progress.add_task("analysing", total=steps)
-        ins = load_instrument()
+        ins = load_instrument(instrument)
         results = _analyse(data, ins, threshold, output, kind="run")
         progress.advance(task)
         progress.update(task, description="writing tables")
@@ -169,13 +159,15 @@ def _analyse_and_write(
         invariance = department_invariance(results.responses, ins, threshold=threshold)
         invariance.to_csv(output / "tables" / "invariance.csv", index=False)
         written += [findings, output / "tables" / "invariance.csv"]
-        before = read_table(previous, ins) if previous else None
+        prev_ins = load_instrument(previous_instrument) if previous_instrument else ins
+        before = read_table(previous, prev_ins) if previous else None
         progress.advance(task)
         for lang in langs:
             progress.update(task, description=f"writing the brief ({lang})")
             written += make_brief(
                 results, ins, output, lang=lang, company=company,
                 invariance=invariance, previous=before, invited=invited,
+                previous_instrument=prev_ins,
             )  # fmt: skip
             progress.advance(task)
         if notebooks:
@@ -184,12 +176,14 @@ def _analyse_and_write(
             progress.update(task, description="running the notebooks")
             # Only what this release may show reaches the notebooks, through a private
             # file outside the output folder.
-            with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) as scratch:
-                released = Path(scratch) / "released.csv"
-                write_table(results.responses, released)
+            from survey.tables import write_table
+
+            with tempfile.TemporaryDirectory(prefix="alignmeter-") as scratch:
+                released = write_table(results.responses, Path(scratch) / "released.csv")
                 for nb, html in run_notebooks(
-                    output / "notebooks", data=released, lang=langs[0], threshold=threshold
-                ):
+                    output / "notebooks", data=released, lang=langs[0], threshold=threshold,
+                    instrument=instrument,
+                ):  # fmt: skip
                     written += [nb, html]
             progress.advance(task)
     written += sorted((output / "figures").glob("*.*"))
@@ -220,16 +214,24 @@ def demo(
     ),
     seed: int = typer.Option(1, "--seed", help="Random seed."),
     notebooks: bool = typer.Option(True, "--notebooks/--no-notebooks", help="Run the notebooks."),
+    instrument: Path = typer.Option(
+        None, "--instrument", help="Instrument YAML; default: the shipped one."
+    ),
 ) -> None:
-    """The demo diagnostic end to end: synthetic data, analysis, briefs (de and en),
-    figures, tables (CSV and Excel) and executed notebooks."""
+    """The demo diagnostic end to end: synthetic data, analysis, briefs (every language of
+    the instrument), figures, tables (CSV and Excel) and executed notebooks."""
+    from survey.instrument import load_instrument
     from survey.synthetic import generate, write_diagnostic
 
-    diag = generate(units=units, per_department=per_department, seed=seed, scenario="default")
+    ins = load_instrument(instrument)
+    diag = generate(
+        units=units, per_department=per_department, seed=seed, scenario="default", instrument=ins
+    )
     table, truth = write_diagnostic(diag, output / "data" / "responses.csv")
     written, _ = _analyse_and_write(
-        table, output, langs=LANGS, company="Demo GmbH", threshold=5, notebooks=notebooks
-    )
+        table, output, langs=brief_languages(ins), company="Demo GmbH", threshold=5,
+        notebooks=notebooks, instrument=instrument,
+    )  # fmt: skip
     _report([table, truth, *written])
 
 
@@ -239,8 +241,25 @@ DB_HELP = "Survey database URL (sqlite:///FILE or postgresql://...) holding one 
 KEY_HELP = "Admin key of --project (or $ALIGNMETER_ADMIN_KEY)."
 
 
+def brief_languages(ins) -> tuple[str, ...]:
+    """The languages a brief is written in: the instrument's (the brief's texts exist in
+    de and en)."""
+    langs = tuple(lang for lang in ins.languages if lang in LANGS)
+    if not langs:
+        raise UserError(f"instrument {ins.id!r} has no language the brief is written in {LANGS}")
+    return langs
+
+
 def _source(
-    data, project_dir, db, admin_key, folder: Path, company: str, threshold: int | None, invited
+    data,
+    project_dir,
+    db,
+    admin_key,
+    folder: Path,
+    company: str,
+    threshold: int | None,
+    invited,
+    ins=None,
 ):
     """(response file, company, threshold, invited per department). A web survey's answers
     are exported first, to ``folder/responses.csv``, so that notebooks and re-runs read the
@@ -248,7 +267,6 @@ def _source(
     from analysis.anonymity import DEFAULT_THRESHOLD
     from survey import load_instrument
     from survey.cli.collect import load_responses
-    from survey.collected import write_responses
     from survey.publication import floor_threshold
     from survey.releases import write_manifest
 
@@ -256,18 +274,23 @@ def _source(
     if data is not None and project_dir is None and db is None:
         # A project's export keeps to the project's threshold (and, in _analyse, its log).
         return data, company, floor_threshold(data, threshold, DEFAULT_THRESHOLD), counts
+    from survey.files import private_dir
+    from survey.tables import neutralise_formulas, write_table
+
+    ins = ins or load_instrument()
     table, project = load_responses(
-        load_instrument(), data=data, project_dir=project_dir, db=db, admin_key=admin_key
+        ins, data=data, project_dir=project_dir, db=db, admin_key=admin_key
     )
     if table.empty:
-        raise ValueError("the survey database holds no finished response yet")
-    path = folder / "responses.csv"
-    write_responses(table, path)
+        raise UserError("the survey database holds no finished response yet")
+    path = private_dir(folder) / "responses.csv"  # respondent level: 0600 in a 0700 folder
+    # records the instrument id and version; formula-looking cells defused
+    write_table(neutralise_formulas(table), path, instrument=ins)
     if project is not None:
         company = company or project.company
         promised = project.anonymity_threshold
         if threshold is not None and threshold < promised:
-            raise ValueError(
+            raise UserError(
                 f"--threshold {threshold} is below the {promised} promised to the respondents "
                 f"of {project_dir} (project.yaml); use {promised} or more"
             )
@@ -288,7 +311,7 @@ def _invited(specs: list[str] | None) -> dict[str, int]:
     for spec in specs or []:
         dept, _, number = spec.partition("=")
         if dept.strip() not in ("marketing", "sales") or not number.strip().isdigit():
-            raise ValueError(f"--invited {spec!r}: use marketing=N or sales=N")
+            raise UserError(f"--invited {spec!r}: use marketing=N or sales=N")
         out[dept.strip()] = int(number)
     return out
 
@@ -325,19 +348,30 @@ def run(
     invited: list[str] = typer.Option(None, "--invited", help=INVITED_HELP),
     notebooks: bool = typer.Option(False, "--notebooks/--no-notebooks", help="Run notebooks."),
     previous: Path | None = typer.Option(None, "--previous", help=PREVIOUS_HELP),
+    instrument: Path = typer.Option(None, "--instrument", help=INSTRUMENT_HELP),
+    previous_instrument: Path = typer.Option(
+        None, "--previous-instrument", help=PREVIOUS_INSTRUMENT_HELP
+    ),
 ) -> None:
     """Analyse a real diagnostic (a response file or the web survey's database): tables,
     figures and briefs in both languages. A database's answers are first exported to
     OUTPUT/data/responses.csv (respondent level: keep that folder private)."""
+    from survey.cli.collect import instrument_of
+
+    ins = instrument_of(project_dir, instrument)
+    path = ins.source_file if project_dir else instrument
     data, company, threshold, counts = _source(
-        data, project_dir, db, admin_key, output / "data", company, threshold, invited
+        data, project_dir, db, admin_key, output / "data", company, threshold, invited, ins
     )
     written, results = _analyse_and_write(
-        data, output, langs=LANGS, company=company, threshold=threshold, notebooks=notebooks,
-        previous=previous, invited=counts,
+        data, output, langs=brief_languages(ins), company=company, threshold=threshold,
+        notebooks=notebooks, previous=previous, invited=counts, instrument=path,
+        previous_instrument=previous_instrument,
     )  # fmt: skip
     _report(written)
-    _rejected(results, data)
+    if len(results.quarantine):
+        write_quarantine(results.quarantine, _listed(data, output))
+    _rejected(results, data, _listed(data, output))
 
 
 def brief(
@@ -351,29 +385,40 @@ def brief(
     invited: list[str] = typer.Option(None, "--invited", help=INVITED_HELP),
     output: Path = typer.Option(Path("brief"), "--output", "-o", help="Folder to write."),
     previous: Path | None = typer.Option(None, "--previous", help=PREVIOUS_HELP),
+    instrument: Path = typer.Option(None, "--instrument", help=INSTRUMENT_HELP),
+    previous_instrument: Path = typer.Option(
+        None, "--previous-instrument", help=PREVIOUS_INSTRUMENT_HELP
+    ),
 ) -> None:
     """Write the executive brief (HTML and PDF, 2-4 pages) for one language, from a response
     file or from the web survey's database."""
     from analysis.brief.compose import make_brief
     from survey import load_instrument
+    from survey.cli.collect import instrument_of
     from survey.tables import read_table
 
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; use de or en")
-    ins = load_instrument()
+    ins = instrument_of(project_dir, instrument)
+    if lang not in brief_languages(ins):
+        raise UserError(f"unknown language {lang!r}; use {' or '.join(brief_languages(ins))}")
     # A database's answers pass through a private temporary file: a brief folder is
     # handed around, respondent-level data must not be in it.
-    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) as scratch:
+    with tempfile.TemporaryDirectory(prefix="alignmeter-") as scratch:
         data, company, threshold, counts = _source(
-            data, project_dir, db, admin_key, Path(scratch), company, threshold, invited
+            data, project_dir, db, admin_key, Path(scratch), company, threshold, invited, ins
         )
         results = _analyse(data, ins, threshold, output, kind="brief")
-    before = read_table(previous, ins) if previous else None
+    prev_ins = load_instrument(previous_instrument) if previous_instrument else ins
+    before = read_table(previous, prev_ins) if previous else None
     for path in make_brief(
-        results, ins, output, lang=lang, company=company, previous=before, invited=counts
-    ):
+        results, ins, output, lang=lang, company=company, previous=before, invited=counts,
+        previous_instrument=prev_ins,
+    ):  # fmt: skip
         _console().print(f"wrote {path}")
-    _rejected(results, data)
+    listed = _listed(data, output)
+    if len(results.quarantine):
+        write_quarantine(results.quarantine, listed)
+        _console().print(f"wrote {listed}")
+    _rejected(results, data, listed)
 
 
 def register(app: typer.Typer) -> None:

@@ -34,7 +34,7 @@ def category_shares(
     >>> from survey.synthetic import generate
     >>> ins = load_instrument()
     >>> data = generate(units=4, per_department=10, seed=1, scenario="clean").responses
-    >>> shares = category_shares(data, ins, ["INF_MEET_FREQ"])
+    >>> shares = category_shares(data, ins, [ins.role("meeting_frequency")])
     >>> shares.groupby("group")["share"].sum().round(6).tolist()
     [1.0, 1.0]
     """

@@ -23,21 +23,7 @@ from survey.instrument import Instrument
 
 LANGS = ("de", "en")
 FINDINGS_FILE = Path(str(resources.files("analysis") / "brief" / "findings.yaml"))
-GAP_IDS = {  # perception-gap rows with a finding of their own
-    "information_quality": "information_quality_gap",
-    "LEA_SCORING_JOINT": "lead_scoring_disagreement",
-    "LEA_FOLLOWUP_RATE": "follow_up_disagreement",
-    "LEA_FOLLOWUP_TIME": "follow_up_disagreement",
-}
-LEAD_GAPS = {  # rows behind the lead_quality_gap finding -> the sentence naming what they measure
-    "LEA_QUALITY": "lead_quality_gap",
-    "lead_management": "lead_management_gap",
-}
-LOW_SCALES = {  # scale -> finding id when its overall index is low
-    "structural_linkages": "structural_linkages_low",
-    "shared_goals": "shared_goals_low",
-    "communication_process": "communication_low",
-}
+OMISSIONS_FILE = Path(str(resources.files("analysis") / "brief" / "omissions.yaml"))
 
 
 @dataclass(frozen=True)
@@ -54,13 +40,37 @@ def finding_rules() -> dict:
     return yaml.safe_load(FINDINGS_FILE.read_text(encoding="utf-8"))
 
 
+@cache
+def omission_texts() -> dict:
+    """What the brief says about an analysis the instrument does not support, per
+    language (``analysis/brief/omissions.yaml``)."""
+    return yaml.safe_load(OMISSIONS_FILE.read_text(encoding="utf-8"))
+
+
+def role_rules(instrument: Instrument, rule: str) -> dict[str, str]:
+    """A rule of ``findings.yaml`` (``roles:``) as response column or scale code ->
+    finding id; roles the instrument lacks drop out."""
+    out: dict[str, str] = {}
+    for role, fid in finding_rules()["roles"][rule].items():
+        for code in instrument.role_codes(role):
+            out.setdefault(code, fid)
+    return out
+
+
 def _say(key: str, values: object) -> dict[str, str]:
     """Sentence ``key`` in both languages; ``values(lang)`` fills its placeholders."""
     sentences = finding_rules()["sentences"][key]
     return {lang: sentences[lang].format(**values(lang)) for lang in LANGS}
 
 
+def _lang(instrument: Instrument, lang: str) -> str:
+    """``lang`` when the instrument has it, else its first language: findings are written
+    in every language of the brief, a brief only in the instrument's."""
+    return lang if lang in instrument.languages else instrument.languages[0]
+
+
 def _label(instrument: Instrument, code: str, lang: str) -> str:
+    lang = _lang(instrument, lang)
     if code in instrument.scale_map:
         return instrument.scale_map[code].label[lang]
     item = instrument.item(code)
@@ -82,6 +92,7 @@ def _units(instrument: Instrument, code: str, lang: str) -> dict[str, str]:
 
 
 def _option(instrument: Instrument, code: str, value: float, lang: str) -> str:
+    lang = _lang(instrument, lang)
     return next((o.label[lang] for o in instrument.options(code) if o.code == value), "–")
 
 
@@ -97,6 +108,9 @@ def _dept(lang: str, dept: str, role: str = "subject") -> str:
 def gap_findings(gaps: pd.DataFrame, instrument: Instrument) -> list[Finding]:
     """Significant, large enough perception gaps (``analysis.gaps.perception_gaps``)."""
     th = finding_rules()["thresholds"]
+    gap_ids = role_rules(instrument, "gap_findings")
+    lead_gaps = role_rules(instrument, "lead_gaps")
+    meeting = instrument.role("meeting_frequency")
     out: list[Finding] = []
     rows = gaps[~gaps["suppressed"]].dropna(subset=["p_adj", "effect"])
     for _, row in rows.iterrows():
@@ -108,14 +122,12 @@ def gap_findings(gaps: pd.DataFrame, instrument: Instrument) -> list[Finding]:
         strength = float(abs(row["effect"]))
         if row["test"] == "ordinal" and row["mode_marketing"] == row["mode_sales"]:
             continue  # both sides mostly give the same answer: nothing to report
-        if code == "INF_MEET_FREQ":
+        if code == meeting:
 
             def modes(lang: str, row: pd.Series = row, n: dict = n) -> dict:
                 return {
-                    "mode_marketing": _option(
-                        instrument, "INF_MEET_FREQ", row["mode_marketing"], lang
-                    ),
-                    "mode_sales": _option(instrument, "INF_MEET_FREQ", row["mode_sales"], lang),
+                    "mode_marketing": _option(instrument, meeting, row["mode_marketing"], lang),
+                    "mode_sales": _option(instrument, meeting, row["mode_sales"], lang),
                     **n,
                 }
 
@@ -145,7 +157,7 @@ def gap_findings(gaps: pd.DataFrame, instrument: Instrument) -> list[Finding]:
 
             out.append(
                 Finding(
-                    GAP_IDS.get(code, "perception_gap"),
+                    gap_ids.get(code, "perception_gap"),
                     "gap",
                     strength,
                     _say("ordinal_gap", modes_of),
@@ -168,16 +180,16 @@ def gap_findings(gaps: pd.DataFrame, instrument: Instrument) -> list[Finding]:
                 **n,
             }
 
-        if code in LEAD_GAPS and row["diff"] > 0:
+        if code in lead_gaps and row["diff"] > 0:
             out.append(
                 Finding(
-                    "lead_quality_gap", "gap", strength, _say(LEAD_GAPS[code], numbers), evidence
+                    "lead_quality_gap", "gap", strength, _say(lead_gaps[code], numbers), evidence
                 )
             )
             continue
         out.append(
             Finding(
-                GAP_IDS.get(code, "perception_gap"),
+                gap_ids.get(code, "perception_gap"),
                 "gap",
                 strength,
                 _say("item_gap", numbers),
@@ -196,7 +208,7 @@ def mirror_findings(mirror: pd.DataFrame, instrument: Instrument) -> list[Findin
         if row["p_adj"] >= th["alpha"] or abs(row["hedges_g"]) < th["min_effect"]["hedges_g"]:
             continue
         construct = instrument.item(row["self_item"]).construct
-        names = finding_rules()["constructs"][construct]
+        names = _construct_names(instrument, construct)
         evidence = f"mirror_gaps[{row['self_item']}, {row['target']}]"
         if row["gap_type"] == "competence" and row["diff"] > 0:
 
@@ -226,7 +238,7 @@ def mirror_findings(mirror: pd.DataFrame, instrument: Instrument) -> list[Findin
         if len(part) == 2 and part["p_adj"].notna().all():
             selfs = part.set_index("target")["self_mean"]
             if abs(selfs["marketing"] - selfs["sales"]) >= 1.0:  # a full scale point apart
-                names = finding_rules()["constructs"][construct]
+                names = _construct_names(instrument, construct)
                 out.append(
                     Finding(
                         "orientation_gap",
@@ -239,6 +251,11 @@ def mirror_findings(mirror: pd.DataFrame, instrument: Instrument) -> list[Findin
                     )
                 )
     return out
+
+
+def _construct_names(instrument: Instrument, construct: str) -> dict[str, str]:
+    """A mirror construct's name per language, from the instrument's roles."""
+    return {lang: instrument.construct_label(construct, _lang(instrument, lang)) for lang in LANGS}
 
 
 def _share_yes(shares: pd.DataFrame, column: str, codes: tuple[int, ...]) -> dict[str, float]:
@@ -259,7 +276,7 @@ def fact_findings(results: Results, instrument: Instrument) -> list[Finding]:
     out = []
     summary = results.scale_summary
     overall = summary[summary["group"] == "all"].set_index("scale")
-    for scale, fid in LOW_SCALES.items():
+    for scale, fid in role_rules(instrument, "low_scales").items():
         if scale in overall.index and overall.loc[scale, "mean"] < th["low_index"]:
             row = overall.loc[scale]
             out.append(
@@ -278,32 +295,29 @@ def fact_findings(results: Results, instrument: Instrument) -> list[Finding]:
                     f"scale_summary[{scale}, all]",
                 )
             )
-    if "personal_conflict" in overall.index and (
-        overall.loc["personal_conflict", "mean"] > th["high_conflict"]
-    ):
-        row = overall.loc["personal_conflict"]
+    for scale, fid in role_rules(instrument, "high_scales").items():
+        if scale not in overall.index or overall.loc[scale, "mean"] <= th["high_conflict"]:
+            continue
+        row = overall.loc[scale]
         out.append(
             Finding(
-                "personal_conflict_high",
+                fid,
                 "level",
                 float((row["mean"] - th["high_conflict"]) / 100),
                 _say(
                     "scale_low",
-                    lambda lang, r=row: {
-                        "label": _label(instrument, "personal_conflict", lang),
+                    lambda lang, s=scale, r=row: {
+                        "label": _label(instrument, s, lang),
                         "index": fmt_number(r["mean"], lang, 0),
                         "ci": fmt_ci(r["ci_low"], r["ci_high"], lang, 0),
                     },
                 ),
-                "scale_summary[personal_conflict, all]",
+                f"scale_summary[{scale}, all]",
             )
         )
     shares = results.shares
     gaps = results.gaps.set_index("code")
-    for column, fid in (
-        ("LEA_DEFINITION", "lead_definition_missing"),
-        ("LEA_SLA", "lead_definition_missing"),
-    ):
+    for column, fid in role_rules(instrument, "missing_agreements").items():
         yes = _share_yes(shares, column, (1,))
         if yes and yes["all"] < th["missing_agreement"]:
             out.append(
@@ -323,7 +337,11 @@ def fact_findings(results: Results, instrument: Instrument) -> list[Finding]:
                     f"shares[{column}]",
                 )
             )
-    fast = _share_yes(shares, "LEA_FOLLOWUP_TIME", (1, 2, 3))
+    follow_up = instrument.role("lead_followup_time")
+    links = instrument.roles.benchmarks
+    bands = [links[b] for b in finding_rules()["slow_follow_up_bands"] if b in links]
+    codes = tuple(c for link in bands if link.item == "lead_followup_time" for c in link.codes)
+    fast = _share_yes(shares, follow_up, codes) if follow_up and codes else {}
     if fast and fast["all"] < th["slow_follow_up"]:
         out.append(
             Finding(
@@ -331,21 +349,18 @@ def fact_findings(results: Results, instrument: Instrument) -> list[Finding]:
                 "fact",
                 float(th["slow_follow_up"] - fast["all"]),
                 _say("follow_up_slow", lambda lang: {"share": fmt_percent(fast["all"], lang)}),
-                "shares[LEA_FOLLOWUP_TIME]",
+                f"shares[{follow_up}]",
             )
         )
+    disagreements = role_rules(instrument, "disagreements")
     for column in shares["column"].unique():
-        if not (column.endswith("_EXISTS") or column == "LEA_SCORING_JOINT"):
+        fid = disagreements.get(column)
+        if fid is None:
             continue
         row = gaps.loc[column] if column in gaps.index else None
         if row is None or row["suppressed"] or not _significant(row, th):
             continue
         yes = _share_yes(shares, column, (1,))
-        fid = (
-            "lead_scoring_disagreement"
-            if column == "LEA_SCORING_JOINT"
-            else ("linkage_disagreement")
-        )
         out.append(
             Finding(
                 fid,

@@ -11,9 +11,14 @@ from analysis.scoring import score_scales
 from survey.instrument import ORDINAL_KINDS, Instrument
 
 DEPARTMENTS = ("marketing", "sales")
+DEFAULT_SESOI = 0.3  # smallest effect of interest, standardised (Cohen's d)
 CATEGORICAL_KINDS = {"yes_no", "single", "multiple"}
-ORIENTATION_CONSTRUCTS = {"customer_vs_product", "short_vs_long_term"}
-COMPETENCE_CONSTRUCTS = {"market_knowledge", "product_knowledge", "interpersonal_skills"}
+MIRROR_COLUMNS = [
+    *("construct", "self_item", "other_item", "target", "rater_self", "rater_other"),
+    *("gap_type", "n_self", "n_other", "self_mean", "other_mean", "diff", "ci_low"),
+    *("ci_high", "t", "dof", "p_welch", "hedges_g", "g_ci_low", "g_ci_high", "p_mwu"),
+    *("suppressed", "p_adj", "interpretation"),
+]
 
 
 def _test_of(kind: str) -> str:
@@ -78,7 +83,7 @@ def _common_axis(
     return values, out[0], out[1]
 
 
-def _family(tables: list, tests: np.ndarray, top2: list) -> dict:
+def _family(tables: list, tests: np.ndarray, top2: list, sesoi: float) -> dict:
     """All statistics of a family of variables from their (values, counts) tables."""
     da = twosample.describe_counts([(v, c[0]) for v, c in tables])
     db = twosample.describe_counts([(v, c[1]) for v, c in tables])
@@ -92,6 +97,9 @@ def _family(tables: list, tests: np.ndarray, top2: list) -> dict:
     }
     res.update(twosample.welch(da, db))
     res.update(twosample.hedges_g(da, db))
+    # Equivalence bounds in raw units: the smallest effect of interest times the pooled SD.
+    res["eq_bound"] = sesoi * twosample.pooled_sd(da, db)
+    res["p_equivalence"] = twosample.tost_welch(da, db, res["eq_bound"])["p_equivalence"]
     pairs = [(v, c[0], c[1]) for v, c in tables]
     mwu = twosample.mann_whitney_counts(pairs)
     res["median_marketing"], res["median_sales"] = mwu.pop("median_a"), mwu.pop("median_b")
@@ -113,6 +121,10 @@ def _family(tables: list, tests: np.ndarray, top2: list) -> dict:
             ("mode_sales", "mode_b"),
         ):
             res[key][cat] = ct[src]
+        n_total = (da["n"] + db["n"])[cat]
+        w0 = twosample.d_to_w(sesoi)
+        res["eq_bound"][cat] = w0
+        res["p_equivalence"][cat] = twosample.equivalence_chi2(ct["chi2"], n_total, ct["dof"], w0)
     res["top2_marketing"] = np.full(k, np.nan)
     res["top2_sales"] = np.full(k, np.nan)
     for j, high in enumerate(top2):
@@ -134,6 +146,8 @@ def perception_gaps(
     threshold: int = 5,
     min_answered: float = 0.5,
     scores: pd.DataFrame | None = None,
+    sesoi: float = DEFAULT_SESOI,
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Marketing versus sales on every item and every scale.
 
@@ -155,6 +169,11 @@ def perception_gaps(
     scores : DataFrame, optional
         Output of :func:`analysis.scoring.score_scales` for ``responses``, to avoid scoring
         twice.
+    sesoi : float
+        Smallest effect size of interest in standardised units (Cohen's d; default 0.3):
+        the equivalence bounds of the two one-sided tests.
+    alpha : float
+        Level of the verdict.
 
     Returns
     -------
@@ -170,7 +189,11 @@ def perception_gaps(
         ``chi2``, ``p_chi2`` (Fisher's exact test for small 2x2 tables), ``cramers_v``;
         ``p`` (the primary p: Welch for numeric, Mann-Whitney for ordinal, chi-square or
         Fisher for categorical variables), ``p_adj``, ``effect`` and ``effect_type``
-        (Hedges g, Cliff's delta or Cramér's V), ``suppressed``.
+        (Hedges g, Cliff's delta or Cramér's V), ``suppressed``; ``eq_bound`` (raw
+        equivalence bound: ``sesoi`` x pooled SD, or Cohen's w for categorical variables),
+        ``p_equivalence`` and ``p_equivalence_adj`` (adjusted as ``p``), and ``verdict``:
+        ``different`` (``p_adj < alpha``, not equivalent), ``equivalent`` (the gap lies
+        within the bounds, ``p_equivalence_adj < alpha``) or ``inconclusive`` (neither).
 
     Notes
     -----
@@ -182,6 +205,16 @@ def perception_gaps(
     ``pingouin.mwu``, ``pingouin.compute_effsize`` and ``scipy.stats.chi2_contingency``
     to 1e-9 (tests and ``benchmarks/bench_analysis.py``).
 
+    Equivalence (Schuirmann 1987; Lakens 2017): for numeric and ordinal variables two
+    one-sided Welch tests of H0 ``diff <= -b`` and H0 ``diff >= b`` with
+    ``b = sesoi * s_pooled`` (on the category codes for ordinal variables), ``p_equivalence``
+    the larger p; for categorical variables Wellek's (2010) test of H0 ``w >= w0`` from
+    Pearson's chi-square against a noncentral chi-square with noncentrality ``n w0^2``,
+    ``w0 = sesoi / sqrt(sesoi^2 + 4)`` (Cohen 1988: d as phi for two equal groups). A gap
+    that is significant yet within the bounds is ``equivalent``: real but too small to
+    matter. Checked against R (``t.test`` with ``mu = -/+ b`` and ``pchisq(ncp=)``,
+    ``tests/reference/equivalence.R``) and ``pingouin.tost``.
+
     Examples
     --------
     >>> from survey import load_instrument
@@ -189,7 +222,7 @@ def perception_gaps(
     >>> ins = load_instrument()
     >>> data = generate(units=6, per_department=20, seed=1, scenario="clean").responses
     >>> gaps = perception_gaps(data, ins).set_index("code")
-    >>> gaps.loc["INF_MEET_FREQ", ["mode_marketing", "mode_sales"]].tolist()
+    >>> gaps.loc[ins.role("meeting_frequency"), ["mode_marketing", "mode_sales"]].tolist()
     [3.0, 5.0]
     >>> bool(gaps.loc["lead_management", "p_adj"] < 0.05)
     True
@@ -221,7 +254,9 @@ def perception_gaps(
         for code, kind in zip(variables["code"], variables["kind"], strict=True)
     ]
     tests = variables["test"].to_numpy()
-    res = _family(tables, tests, top2)
+    if not 0 < sesoi < 2:
+        raise ValueError(f"sesoi must lie between 0 and 2 (standardised units), got {sesoi}")
+    res = _family(tables, tests, top2, sesoi)
     out = pd.concat([variables.reset_index(drop=True), pd.DataFrame(res)], axis=1)
     out["p"] = np.select(
         [tests == "numeric", tests == "ordinal"], [out["p_welch"], out["p_mwu"]], out["p_chi2"]
@@ -243,7 +278,26 @@ def perception_gaps(
     ]
     out.loc[small, stat_cols] = np.nan
     out["p_adj"] = twosample.adjust_p(out["p"].to_numpy(), padjust)
+    out["p_equivalence_adj"] = twosample.adjust_p(out["p_equivalence"].to_numpy(), padjust)
+    out["verdict"] = gap_verdict(out["p_adj"], out["p_equivalence_adj"], alpha)
+    out.loc[small, "verdict"] = np.nan
     return out
+
+
+def gap_verdict(p_adj: pd.Series, p_equivalence_adj: pd.Series, alpha: float = 0.05) -> pd.Series:
+    """``different``, ``equivalent`` or ``inconclusive`` from the two adjusted p-values; a
+    missing p (e.g. a constant variable) counts as not significant.
+
+    Examples
+    --------
+    >>> gap_verdict(pd.Series([0.001, 0.4, 0.3, 0.01]), pd.Series([0.9, 0.01, 0.2, 0.02])).tolist()
+    ['different', 'equivalent', 'inconclusive', 'equivalent']
+    """
+    p_adj, p_eq = pd.Series(p_adj), pd.Series(p_equivalence_adj)
+    verdict = np.select(
+        [p_eq < alpha, p_adj < alpha], ["equivalent", "different"], "inconclusive"
+    ).astype(object)
+    return pd.Series(verdict, index=p_adj.index, name="verdict")
 
 
 def _scale_matrix(scores: pd.DataFrame, responses: pd.DataFrame, codes: list[str]) -> np.ndarray:
@@ -340,13 +394,8 @@ def mirror_gaps(
             b_values, b_counts = counts[other.code]
             a_tables.append((a_values, a_counts[DEPARTMENTS.index(target)]))
             b_tables.append((b_values, b_counts[DEPARTMENTS.index(rater_other)]))
-            gap_type = (
-                "orientation"
-                if own.construct in ORIENTATION_CONSTRUCTS
-                else "competence"
-                if own.construct in COMPETENCE_CONSTRUCTS
-                else "other"
-            )
+            # competence or orientation: the instrument's roles say (Homburg & Jensen 2007)
+            gap_type = instrument.gap_type(own.construct)
             rows.append(
                 {
                     "construct": own.construct,
@@ -359,8 +408,8 @@ def mirror_gaps(
                 }
             )
     out = pd.DataFrame(rows)
-    if out.empty:
-        return out
+    if out.empty:  # an instrument without mirror items: the columns, no rows
+        return pd.DataFrame(columns=MIRROR_COLUMNS).astype({"suppressed": bool})
     da, db = twosample.describe_counts(a_tables), twosample.describe_counts(b_tables)
     stats_ = {
         "n_self": da["n"],

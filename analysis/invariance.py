@@ -13,8 +13,9 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
+from analysis import wlsmv
 from analysis.anonymity import DEFAULT_THRESHOLD
-from analysis.cfa import cfa
+from analysis.cfa import cfa, ordered_fit_table
 from analysis.model_syntax import parse_model
 
 DONT_KNOW = -9
@@ -23,6 +24,15 @@ DONT_KNOW = -9
 ONE_BLAS_THREAD = {"limits": 1, "user_api": "blas"}
 MIN_FIT_N = 30  # complete answers per group before a scale's invariance is tested
 LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
+# Ordered items (Wu & Estabrook 2016, as semTools::measEq.syntax): thresholds first.
+ORDERED_LEVELS = {
+    "configural": "configural",
+    "thresholds": "thresholds",
+    "metric": "loadings",
+    "scalar": "intercepts",
+}
+MIN_ORDINAL_N = 100  # complete answers per group before the ordinal model is used
+ORDINAL_OPTIONS = (5, 7)  # answer scales treated as ordinal by invariance_by_scale
 
 
 def model_from_scales(instrument, scales: Sequence[str] | None = None) -> dict[str, list[str]]:
@@ -100,8 +110,10 @@ def measurement_invariance(
     delta_cfi: float = -0.01,
     delta_rmsea: float = 0.015,
     rmsea_min_df: int = 10,
+    ordered: bool | Sequence[str] = False,
 ) -> pd.DataFrame:
-    """Fit configural, metric and scalar models and compare them step by step.
+    """Fit configural, metric and scalar models and compare them step by step (ML), or
+    for ordered items configural, thresholds, metric and scalar models (WLSMV).
 
     Parameters
     ----------
@@ -125,6 +137,18 @@ def measurement_invariance(
         many degrees of freedom; below it ΔCFI alone decides. RMSEA is unreliable in models
         with few df (Kenny, Kaniskan & McCoach 2015): a three- or four-item scale's
         configural model has 0 or 4 df, where RMSEA jumps from 0 to 0.03 on noise.
+    ordered : bool or sequence of str
+        True (or a list of every indicator): ordinal items. The levels are then those of
+        Wu & Estabrook (2016) as ``semTools::measEq.syntax(ID.fac = "std.lv",
+        ID.cat = "Wu.Estabrook.2016", parameterization = "delta")`` builds them, fitted
+        by DWLS with lavaan's WLSMV statistics: ``configural``; ``thresholds`` (equal
+        thresholds; scales and intercepts free in the other groups); ``metric``
+        (thresholds and loadings equal; factor variances free there); ``scalar`` (also
+        intercepts equal; factor means free there). ``chi2``, ``cfi``, ``tli``,
+        ``rmsea`` are lavaan's scaled statistics; ``chi2_diff``, ``df_diff``, ``p_diff``
+        the scaled-shifted difference test lavaan's ``lavTestLRT`` computes for WLSMV
+        (Satorra 2000; Asparouhov & Muthén 2006); ``holds`` uses the ΔCFI/ΔRMSEA
+        cut-offs as for ML.
 
     Returns
     -------
@@ -135,14 +159,21 @@ def measurement_invariance(
         ``srmr``, ``n``, ``n_groups``, ``chi2_diff``, ``df_diff``,
         ``p_diff`` (likelihood-ratio test against the previous level), ``delta_cfi``,
         ``delta_rmsea``, ``holds`` (the changes in CFI and RMSEA are within the cut-offs;
-        True for the configural level), ``converged`` (the optimiser reported success).
+        True for the configural level), ``converged`` (the optimiser reported success),
+        ``estimator`` (``"ML"`` or ``"WLSMV"``).
 
     Notes
     -----
     The chi-square difference test is the plain LR test of nested ML models (lavaan's
     ``lavTestLRT`` for ``estimator = "ML"``). Checked against lavaan 0.6 on Holzinger &
     Swineford (1939) by school: configural 115.851 (48 df), metric 124.044 (54 df),
-    scalar 164.103 (60 df); lavaan tutorial "Multiple groups", lavaan.ugent.be.
+    scalar 164.103 (60 df); lavaan tutorial "Multiple groups", lavaan.ugent.be, and
+    ``tests/reference/invariance_ml.R`` (R lavaan 0.6.14, also two synthetic scales by
+    department, 1e-4). Ordered: ``tests/reference/invariance_ordinal.R`` (semTools 0.5.6
+    measEq.syntax, lavaan WLSMV; four models, every level, df exact, scaled chi-square to
+    1e-5 relative, CFI, TLI, RMSEA to 1e-5), e.g. the synthetic diagnostic's
+    relationship-stage scale by department: configural 610.736 (40 df), thresholds
+    607.694 (56), metric 570.345 (63), scalar 550.445 (70).
 
     References
     ----------
@@ -170,6 +201,11 @@ def measurement_invariance(
     """
     factors = parse_model(model) if isinstance(model, str) else dict(model)
     data, dropped = _prepare(data, factors, group, min_group_size)
+    if ordered is not False:
+        return _ordered_sequence(
+            data, factors, group, ordered, partial, dropped, min_group_size,
+            delta_cfi, delta_rmsea, rmsea_min_df,
+        )  # fmt: skip
     loads, ints = _split_partial(partial)
     fit_only = {"min_group_size": min_group_size, "standard_errors": False}
     rows = []
@@ -181,7 +217,43 @@ def measurement_invariance(
         row.update(level=level, freed=", ".join(freed), groups=", ".join(res.groups))
         row.update(suppressed_groups=len(dropped))
         rows.append(row)
-    out = pd.DataFrame(rows)
+    return _compare_levels(pd.DataFrame(rows), delta_cfi, delta_rmsea, rmsea_min_df)
+
+
+def _ordered_sequence(
+    data, factors, group, ordered, partial, dropped, min_group_size,
+    delta_cfi, delta_rmsea, rmsea_min_df,
+) -> pd.DataFrame:  # fmt: skip
+    items = [x for f in factors for x in factors[f]]
+    if ordered is not True and set(ordered) != set(items):
+        raise ValueError("ordered must be True or name every indicator of the model")
+    if partial:
+        raise ValueError("partial invariance is not supported for ordered items")
+    with threadpool_limits(**ONE_BLAS_THREAD):
+        moments, labels, n_categories, _ = wlsmv.group_moments(data, items, group, min_group_size)
+        fits = []
+        for spec_level in ORDERED_LEVELS.values():
+            spec = wlsmv.build_spec(factors, n_categories, moments, level=spec_level)
+            fits.append((spec, wlsmv.fit_wlsmv(spec, moments)))
+        tests = [(np.nan, np.nan, np.nan)] + [
+            wlsmv.scaled_difference(*fits[i - 1], *fits[i], moments) for i in range(1, len(fits))
+        ]
+    rows = []
+    for level, (_, res) in zip(ORDERED_LEVELS, fits, strict=True):
+        row = ordered_fit_table(res, moments).iloc[0].to_dict()
+        row.update(level=level, freed="", groups=", ".join(labels))
+        row.update(suppressed_groups=len(dropped))
+        rows.append(row)
+    out = _compare_levels(pd.DataFrame(rows), delta_cfi, delta_rmsea, rmsea_min_df)
+    # lavaan's scaled-shifted difference test (lavTestLRT for WLSMV), not the difference
+    # of the scaled statistics
+    out["chi2_diff"] = [t[0] for t in tests]
+    out["df_diff"] = [t[1] for t in tests]
+    out["p_diff"] = [t[2] for t in tests]
+    return out
+
+
+def _compare_levels(out, delta_cfi, delta_rmsea, rmsea_min_df) -> pd.DataFrame:
     out["chi2_diff"] = out["chi2"].diff()
     out["df_diff"] = out["df"].diff()
     out["p_diff"] = [
@@ -208,7 +280,7 @@ def measurement_invariance(
         "rmsea_ci_low",
     ]
     cols += ["rmsea_ci_high", "srmr", "n", "n_groups", "chi2_diff", "df_diff", "p_diff"]
-    cols += ["delta_cfi", "delta_rmsea", "holds", "converged"]
+    cols += ["delta_cfi", "delta_rmsea", "holds", "converged", "estimator"]
     return out[cols]
 
 
@@ -293,11 +365,16 @@ def invariance_by_scale(
     scales: Sequence[str] | None = None,
     min_group_size: int = DEFAULT_THRESHOLD,
     min_fit_n: int = MIN_FIT_N,
+    min_ordinal_n: int = MIN_ORDINAL_N,
+    ordinal: bool = True,
 ) -> pd.DataFrame:
     """Which scales' mean comparisons between groups are backed by scalar invariance.
 
-    Fits a one-factor model per scale (:func:`model_from_scales`) at the three levels.
-    This is the table the brief and the gap notebook read.
+    Fits a one-factor model per scale (:func:`model_from_scales`) at each level. Scales
+    of 5- or 7-point items get the ordinal model (WLSMV, Wu & Estabrook levels:
+    thresholds before loadings and intercepts) when every group has at least
+    ``min_ordinal_n`` complete answers and has used every answer category; otherwise
+    the continuous model (ML). This is the table the brief and the gap notebook read.
 
     Parameters
     ----------
@@ -316,6 +393,11 @@ def invariance_by_scale(
         Complete answers each group needs before a scale is tested (default 30, a
         pragmatic floor: below it the fit indices are mostly noise). Fewer: ``status``
         ``"too_few"``.
+    min_ordinal_n : int
+        Complete answers each group needs for the ordinal model (default 100: DWLS
+        with thresholds per group is unstable in smaller samples; Flora & Curran 2004).
+    ordinal : bool
+        Use the ordinal model where it applies (default); False: ML for every scale.
 
     Returns
     -------
@@ -326,8 +408,11 @@ def invariance_by_scale(
         ``"metric"``, ``"configural"``, or None unless tested), ``means_comparable``
         (scalar invariance holds), ``p_metric``, ``delta_cfi_metric``,
         ``delta_rmsea_metric``, ``p_scalar``, ``delta_cfi_scalar``, ``delta_rmsea_scalar``,
-        ``note`` (why a scale was not tested; never the size of a group below the
-        anonymity threshold).
+        ``p_thresholds``, ``delta_cfi_thresholds``, ``delta_rmsea_thresholds`` (ordinal
+        model only; NaN otherwise), ``model`` (``"ordinal"`` or ``"continuous"``),
+        ``estimator`` (``"WLSMV"`` or ``"ML"``), ``note`` (why a scale was not tested, or
+        why the continuous model was used for ordinal items; never the size of a group
+        below the anonymity threshold).
 
     Examples
     --------
@@ -363,34 +448,90 @@ def invariance_by_scale(
             note = f"fewer than two groups with {min_fit_n} complete answers"
             rows.append({**row, "status": "too_few", "note": note})
             continue
-        try:
-            mi = measurement_invariance(
-                data, {code: cols}, group=group, min_group_size=min_group_size
-            ).set_index("level")
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            rows.append({**row, "status": "no_fit", "note": str(exc)})
-            continue
+        ordinal_, why = _ordinal_choice(instrument, cols, data, group, shown, min_ordinal_n)
+        ordinal_ = ordinal_ and ordinal
+        why = why if ordinal else ""
+        row.update(model="ordinal" if ordinal_ else "continuous")
+        row.update(estimator="WLSMV" if ordinal_ else "ML")
+        mi = None
+        if ordinal_:
+            try:
+                mi = measurement_invariance(
+                    data, {code: cols}, group=group, min_group_size=min_group_size,
+                    ordered=True,
+                ).set_index("level")  # fmt: skip
+                if not mi["converged"].all():
+                    raise ValueError("the optimiser did not converge")
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                # e.g. a polychoric correlation at 1: the continuous model still fits
+                why = f"ordinal items; continuous model: the ordinal model failed ({exc})"
+                row.update(model="continuous", estimator="ML")
+                ordinal_, mi = False, None
+        if mi is None:
+            try:
+                mi = measurement_invariance(
+                    data, {code: cols}, group=group, min_group_size=min_group_size
+                ).set_index("level")
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                rows.append({**row, "status": "no_fit", "note": str(exc)})
+                continue
         if not mi["converged"].all():
             rows.append({**row, "status": "no_fit", "note": "the optimiser did not converge"})
             continue
         metric, scalar = mi.loc["metric"], mi.loc["scalar"]
         level = "configural"
-        if metric["holds"]:
+        thresholds_hold = bool(mi.loc["thresholds", "holds"]) if ordinal_ else True
+        if metric["holds"] and thresholds_hold:
             level = "scalar" if scalar["holds"] else "metric"
+        if ordinal_:
+            th = mi.loc["thresholds"]
+            row.update(
+                p_thresholds=th["p_diff"], delta_cfi_thresholds=th["delta_cfi"],
+                delta_rmsea_thresholds=th["delta_rmsea"],
+            )  # fmt: skip
         row.update(
             n=int(metric["n"]), supported_level=level, means_comparable=level == "scalar",
             p_metric=metric["p_diff"], delta_cfi_metric=metric["delta_cfi"],
             delta_rmsea_metric=metric["delta_rmsea"], p_scalar=scalar["p_diff"],
             delta_cfi_scalar=scalar["delta_cfi"], delta_rmsea_scalar=scalar["delta_rmsea"],
-            note="",
+            note=why,
         )  # fmt: skip
         rows.append(row)
     cols = ["scale", "status", "n", "supported_level", "means_comparable", "p_metric"]
     cols += ["delta_cfi_metric", "delta_rmsea_metric", "p_scalar", "delta_cfi_scalar"]
-    cols += ["delta_rmsea_scalar", "note"]
+    cols += ["delta_rmsea_scalar", "p_thresholds", "delta_cfi_thresholds"]
+    cols += ["delta_rmsea_thresholds", "model", "estimator", "note"]
     out = pd.DataFrame(rows).reindex(columns=cols)
     out["means_comparable"] = out["means_comparable"].astype(bool)
     return out
+
+
+def _ordinal_choice(instrument, cols, data, group, shown, min_ordinal_n) -> tuple[bool, str]:
+    """Whether a scale gets the ordinal model, and why not (a note) when its items are
+    ordinal but the data do not allow it."""
+    ranges = []
+    for col in cols:
+        try:
+            item = instrument.item(col)
+        except KeyError:
+            return False, ""
+        if instrument.kind(item) not in ("agreement", "bipolar", "grade"):
+            return False, ""
+        ranges.append(instrument.value_range(item))
+    if any(r is None or r[1] - r[0] + 1 not in ORDINAL_OPTIONS for r in ranges):
+        return False, ""
+    if shown.min() < min_ordinal_n:
+        return (
+            False,
+            f"ordinal items; continuous model: fewer than {min_ordinal_n} answers per group",
+        )
+    complete = data.dropna(subset=[*cols, group])
+    complete = complete[complete[group].isin(shown.index)]
+    for col in cols:
+        used = complete.groupby(group)[col].nunique()
+        if (used < complete[col].nunique()).any():
+            return False, "ordinal items; continuous model: an answer category is empty in a group"
+    return True, ""
 
 
 def department_invariance(
@@ -399,6 +540,7 @@ def department_invariance(
     *,
     threshold: int = DEFAULT_THRESHOLD,
     min_fit_n: int = MIN_FIT_N,
+    ordinal: bool = True,
 ) -> pd.DataFrame:
     """:func:`invariance_by_scale` across departments, straight from a wide response table.
 
@@ -410,7 +552,7 @@ def department_invariance(
         The instrument the table follows.
     threshold : int
         Anonymity threshold: departments with fewer complete answers are left out.
-    min_fit_n : int
+    min_fit_n, ordinal : int, bool
         See :func:`invariance_by_scale`.
 
     Returns
@@ -421,4 +563,6 @@ def department_invariance(
     from survey.responses import answers
 
     data = answers(responses, instrument).assign(department=responses["department"].to_numpy())
-    return invariance_by_scale(data, instrument, min_group_size=threshold, min_fit_n=min_fit_n)
+    return invariance_by_scale(
+        data, instrument, min_group_size=threshold, min_fit_n=min_fit_n, ordinal=ordinal
+    )

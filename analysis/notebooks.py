@@ -6,6 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
+from survey.errors import UserError
+
 NOTEBOOK_DIR = Path(str(resources.files("analysis"))).parent / "notebooks"
 EXAMPLE_DATA = Path("data") / "example" / "responses.csv"
 
@@ -29,11 +31,13 @@ def run_notebooks(
     lang: str = "en",
     threshold: int = 5,
     notebooks: list[Path] | None = None,
+    instrument: str | Path | None = None,
 ) -> list[tuple[Path, Path]]:
     """Execute every notebook into ``out_dir`` and render it to HTML.
 
     Parameters override the notebooks' ``parameters`` cell: ``data`` (a response table),
-    ``lang`` (de or en), ``threshold`` (anonymity) and ``output_dir`` (figures, tables).
+    ``instrument`` (its instrument YAML; default the shipped one), ``lang`` (one of the
+    instrument's languages), ``threshold`` (anonymity) and ``output_dir`` (figures, tables).
     Returns (executed notebook, HTML) pairs. A failing cell raises papermill's error; the
     executed notebook is still written so that the failure can be inspected.
     """
@@ -41,8 +45,13 @@ def run_notebooks(
     import papermill
     from nbconvert import HTMLExporter
 
-    if lang not in ("de", "en"):
-        raise ValueError(f"unknown language {lang!r}; use de or en")
+    from survey.instrument import load_instrument
+
+    ins = load_instrument(instrument)
+    if lang not in ins.languages:
+        raise UserError(
+            f"unknown language {lang!r}; instrument {ins.id!r} has {', '.join(ins.languages)}"
+        )
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     books = notebooks or notebook_paths()
@@ -53,6 +62,8 @@ def run_notebooks(
     if not data.exists():
         raise FileNotFoundError(f"{data}: no such file")
     params: dict[str, object] = {"lang": lang, "threshold": threshold, "data_path": str(data)}
+    if instrument is not None:
+        params["instrument_path"] = str(Path(instrument).resolve())
 
     def one(nb: Path) -> tuple[Path, Path]:
         target = out / nb.name

@@ -6,7 +6,7 @@ notebooks, the brief and ``alignmeter run`` all start here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
@@ -25,13 +25,14 @@ from analysis.gaps import mirror_gaps, perception_gaps
 from analysis.profiles import profile_matrix, unit_profiles
 from analysis.reliability import alpha, omega
 from analysis.scoring import keyed_items, scale_summary, score_scales
+from survey.errors import UserError
 from survey.instrument import Instrument
 from survey.schema import validate_responses
 
 OMEGA_MIN_ITEMS = 6  # omega from two group factors wants three items per factor
 
 
-class NoValidResponses(ValueError):
+class NoValidResponses(UserError):
     """Every row failed validation; ``quarantine`` says why."""
 
     def __init__(self, quarantine: pd.DataFrame) -> None:
@@ -62,23 +63,27 @@ class Results:
     config_map: pd.DataFrame
     notes: pd.DataFrame  # what a table leaves out and why: table, subject, note
     threshold: int
+    # what the instrument does not support (survey.instrument.Support), and so left out
+    unsupported: list = field(default_factory=list)
 
 
-# Items whose answer distributions the charts and findings use.
-SHARE_ITEMS = (
-    "INF_MEET_FREQ",
-    "LEA_FOLLOWUP_TIME",
-    "OUT_GRADE",
-    "LEA_DEFINITION",
-    "LEA_SLA",
-    "LEA_SCORING_JOINT",
-    "STR_PLAN_EXISTS",
-    "STR_TEAMS_EXISTS",
-    "STR_ROTATION_EXISTS",
-    "STR_MEETINGS_EXISTS",
-    "STR_TRAINING_EXISTS",
-    "STR_CRM_EXISTS",
+# Roles whose answer distributions the charts and findings use (see the instrument's
+# ``roles``); an instrument without one of them simply has no such distribution.
+SHARE_ROLES = (
+    "meeting_frequency",
+    "lead_followup_time",
+    "overall_grade",
+    "lead_definition",
+    "lead_sla",
+    "lead_scoring",
+    "linkage_facts",
 )
+
+
+def share_items(instrument: Instrument) -> list[str]:
+    """Response columns of :data:`SHARE_ROLES` this instrument has, in that order."""
+    codes = [c for role in SHARE_ROLES for c in instrument.role_items(role)]
+    return [c for c in dict.fromkeys(codes) if c in instrument.column_map]
 
 
 RELIABILITY_COLUMNS = [
@@ -120,6 +125,20 @@ def agreement_table(scores: pd.DataFrame, threshold: int) -> pd.DataFrame:
         res = icc(part, value="index", group="business_unit", threshold=threshold)
         rows.append({"scale": scale, **res.iloc[0].to_dict()})
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["scale", "icc1", "icc2"])
+
+
+STAGE_COLUMNS = ["group", "n", "total", "ci_low", "ci_high", "stage"]
+
+
+def stage_table(scores: pd.DataFrame, instrument: Instrument, threshold: int) -> pd.DataFrame:
+    """The relationship stage from the scale playing that role; no rows without one."""
+    code = instrument.role_scale("relationship_stage")
+    part = scores[scores["scale"] == code] if code else scores.iloc[:0]
+    if part["mean"].notna().sum() == 0:
+        return pd.DataFrame(columns=STAGE_COLUMNS)
+    # relationship_stage() reads the scale by the shipped code; the role may name another
+    part = part.assign(scale=pd.Categorical(["relationship_stage"] * len(part)))
+    return relationship_stage(part, threshold=threshold)
 
 
 def run_analysis(
@@ -176,7 +195,6 @@ def run_analysis(
         else pd.DataFrame(columns=["business_unit"])
     )
     config_map = configuration_map(matrix, prototypes) if len(matrix) >= 3 else pd.DataFrame()
-    share_items = [c for c in SHARE_ITEMS if c in instrument.column_map]
     reliability = reliability_table(valid, instrument, notes)
     return Results(
         responses=valid,
@@ -192,13 +210,14 @@ def run_analysis(
         clusters=clusters,
         cluster_selection=selection,
         prototypes=prototypes,
-        stage=relationship_stage(scores, threshold=threshold),
+        stage=stage_table(scores, instrument, threshold),
         benchmarks=compare_benchmarks(valid, instrument, threshold=threshold),
-        scale_summary=scale_summary(scores, threshold=threshold),
-        shares=category_shares(valid, instrument, share_items, threshold=threshold),
+        scale_summary=scale_summary(scores, threshold=threshold, instrument=instrument),
+        shares=category_shares(valid, instrument, share_items(instrument), threshold=threshold),
         config_map=config_map,
         notes=pd.DataFrame(notes, columns=["table", "subject", "note"]),
         threshold=threshold,
+        unsupported=[s for s in instrument.supported_analyses() if not s.supported],
     )
 
 
@@ -210,7 +229,7 @@ def write_tables(results: Results, out_dir: str | Path) -> list[Path]:
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    skip = {"responses", "scores", "threshold"}
+    skip = {"responses", "scores", "threshold", "unsupported"}
     written = []
     tables = {f.name: getattr(results, f.name) for f in fields(results) if f.name not in skip}
     with pd.ExcelWriter(out / "tables.xlsx") as excel:

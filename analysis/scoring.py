@@ -34,8 +34,11 @@ def keyed_items(responses: pd.DataFrame, instrument: Instrument, scale: str) -> 
     >>> from survey.responses import empty_wide
     >>> ins = load_instrument()
     >>> wide = empty_wide(ins, 1)
-    >>> wide[["LEA_QUALITY", "LEA_LOST"]] = [6.0, 2.0]
-    >>> keyed_items(wide, ins, "lead_management")[["LEA_QUALITY", "LEA_LOST"]].iloc[0].tolist()
+    >>> scale = ins.role_scale("lead_management")
+    >>> plain, reverse = [next(c for c in ins.scale_columns(scale)
+    ...                        if ins.item(c).reverse is r) for r in (False, True)]
+    >>> wide[[plain, reverse]] = [6.0, 2.0]
+    >>> keyed_items(wide, ins, scale)[[plain, reverse]].iloc[0].tolist()
     [6.0, 6.0]
     """
     cols = instrument.scale_columns(scale)
@@ -86,9 +89,10 @@ def score_scales(
     >>> ins = load_instrument()
     >>> wide = empty_wide(ins, 1)
     >>> wide[["respondent_id", "department", "business_unit"]] = ["r1", "sales", "north"]
-    >>> wide[["LEA_QUALITY", "LEA_OUTCOME_FEEDBACK", "LEA_SAME_CRITERIA", "LEA_LOST"]] = [
-    ...     7.0, 4.0, 4.0, 1.0]
-    >>> scores = score_scales(wide, ins, scales=["lead_management"])
+    >>> scale = ins.role_scale("lead_management")
+    >>> cols = ins.scale_columns(scale)  # on 1-7; the last one is reverse-keyed
+    >>> wide[cols] = [7.0, 4.0, 4.0, 1.0]
+    >>> scores = score_scales(wide, ins, scales=[scale])
     >>> scores[["mean", "index", "n_answered"]].to_numpy().tolist()
     [[5.5, 75.0, 4.0]]
     """
@@ -210,40 +214,46 @@ def scores_wide(scores: pd.DataFrame, value: str = "index") -> pd.DataFrame:
     return scores.pivot(index="respondent_id", columns="scale", values=value)
 
 
-# Scales that make up the overall cooperation index; conflict counts inverted.
-COOPERATION_SCALES = (
-    "information_quality",
-    "structural_linkages",
-    "communication_process",
-    "lead_management",
-    "shared_goals",
-    "mutual_learning",
-    "relationship_stage",
-    "personal_conflict",
-)
-INVERTED_SCALES = ("personal_conflict",)
+def cooperation_scales(instrument: Instrument | None = None) -> tuple[tuple[str, ...], set[str]]:
+    """The scales of the overall cooperation index and those of them counted inverted, as
+    the instrument's roles ``cooperation_index`` and ``cooperation_inverted`` say
+    (default: the shipped instrument)."""
+    if instrument is None:
+        from survey.instrument import load_instrument
+
+        instrument = load_instrument()
+    return (
+        instrument.role_scales("cooperation_index"),
+        set(instrument.role_scales("cooperation_inverted")),
+    )
 
 
-def cooperation_index(scores: pd.DataFrame) -> pd.DataFrame:
+def cooperation_index(scores: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
     """Each respondent's overall cooperation index (0-100).
 
-    The mean of the indices of :data:`COOPERATION_SCALES`, personal conflict inverted
-    (100 - index); respondents need at least half of these scales scored.
+    The mean of the indices of the instrument's ``cooperation_index`` scales, those in
+    ``cooperation_inverted`` (personal conflict) as 100 - index; respondents need at least
+    half of these scales scored. An instrument without the role gives no rows.
 
     Examples
     --------
     >>> import pandas as pd
+    >>> from survey import load_instrument
+    >>> ins = load_instrument()
+    >>> goals, conflict = ins.role_scale("shared_goals"), ins.role_scale("personal_conflict")
     >>> s = pd.DataFrame({"respondent_id": "r1", "department": "sales",
-    ...                   "business_unit": "u", "scale": ["shared_goals", "personal_conflict"],
+    ...                   "business_unit": "u", "scale": [goals, conflict],
     ...                   "index": [60.0, 20.0]})
-    >>> cooperation_index(s)["index"].tolist()
+    >>> cooperation_index(s, ins)["index"].tolist()
     [70.0]
     """
-    part = scores[scores["scale"].isin(COOPERATION_SCALES)].copy()
-    inverted = part["scale"].isin(INVERTED_SCALES)
+    members, inverted_scales = cooperation_scales(instrument)
+    part = scores[scores["scale"].isin(members)].copy()
+    inverted = part["scale"].isin(inverted_scales)
     part.loc[inverted, "index"] = 100.0 - part.loc[inverted, "index"]
     keys = ["respondent_id", "department", "business_unit"]
-    agg = part.groupby(keys, sort=False)["index"].agg(["mean", "count"]).reset_index()
+    agg = part.groupby(keys, sort=False, observed=True)["index"].agg(["mean", "count"])
+    agg = agg.reset_index()
     enough = agg["count"] >= max(1, part["scale"].nunique() / 2)
     agg["index"] = agg["mean"].where(enough)
     return agg[[*keys, "index"]]
@@ -255,8 +265,12 @@ def scale_summary(
     by: str = "department",
     threshold: int = DEFAULT_THRESHOLD,
     ci: float = 0.95,
+    instrument: Instrument | None = None,
 ) -> pd.DataFrame:
     """Mean 0-100 index of every scale (and ``cooperation``) for everyone and per group.
+
+    ``instrument`` says which scales form the cooperation index (default: the shipped
+    instrument's roles).
 
     Returns
     -------
@@ -277,7 +291,7 @@ def scale_summary(
     """
     from scipy import stats
 
-    coop = cooperation_index(scores).assign(scale="cooperation")
+    coop = cooperation_index(scores, instrument).assign(scale="cooperation")
     data = pd.concat([scores[["scale", by, "index"]], coop[["scale", by, "index"]]])
     data = data.dropna(subset=["index"])
     both = pd.concat([data.assign(group="all"), data.assign(group=data[by].astype(str))])

@@ -59,6 +59,57 @@ def welch(a: dict, b: dict, ci: float = 0.95) -> dict[str, np.ndarray]:
     }
 
 
+def tost_welch(a: dict, b: dict, bound: np.ndarray) -> dict[str, np.ndarray]:
+    """Two one-sided Welch t-tests of ``|mean_a - mean_b| < bound`` (raw units).
+
+    ``p_lower`` tests H0: diff <= -bound, ``p_upper`` H0: diff >= bound; equivalence is
+    shown when both are small, so ``p_equivalence`` is the larger (Schuirmann 1987).
+    Same definitions as R's ``t.test(x, y, mu = -bound, alternative = "greater")`` and
+    ``t.test(x, y, mu = bound, alternative = "less")`` (Welch df), and as
+    ``pingouin.tost(x, y, bound, correction=True)``.
+    """
+    bound = np.asarray(bound, dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        va, vb = a["sd"] ** 2 / a["n"], b["sd"] ** 2 / b["n"]
+        se = np.sqrt(va + vb)
+        diff = a["mean"] - b["mean"]
+        dof = (va + vb) ** 2 / (va**2 / (a["n"] - 1) + vb**2 / (b["n"] - 1))
+        p_lower = stats.t.sf((diff + bound) / se, dof)
+        p_upper = stats.t.cdf((diff - bound) / se, dof)
+    return {
+        "p_lower": p_lower,
+        "p_upper": p_upper,
+        "p_equivalence": np.fmax(p_lower, p_upper),
+    }
+
+
+def pooled_sd(a: dict, b: dict) -> np.ndarray:
+    """Pooled standard deviation (ddof=1), the standardiser of Hedges g."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sqrt(
+            ((a["n"] - 1) * a["sd"] ** 2 + (b["n"] - 1) * b["sd"] ** 2) / (a["n"] + b["n"] - 2)
+        )
+
+
+def equivalence_chi2(chi2: np.ndarray, n: np.ndarray, dof: np.ndarray, w0: float) -> np.ndarray:
+    """p of Wellek's equivalence test for a contingency table: H0 Cohen's w >= ``w0``.
+
+    Under H0 at its boundary Pearson's chi-square follows a noncentral chi-square with
+    ``dof`` degrees of freedom and noncentrality ``n * w0**2``; a small chi-square shows
+    the two distributions to be equivalent (Wellek 2010, ch. 9), so
+    ``p = P(chi2' <= chi2_obs)``. R: ``pchisq(chi2, dof, ncp = n * w0^2)``.
+    """
+    chi2 = np.asarray(chi2, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        return stats.ncx2.cdf(chi2, np.asarray(dof, dtype="float64"), np.asarray(n) * w0**2)
+
+
+def d_to_w(d: float) -> float:
+    """Cohen's d as the w (phi) of a 2 x 2 table with equal groups: d / sqrt(d^2 + 4)
+    (Cohen 1988, eq. 2.2.6), so that one smallest effect of interest serves every kind."""
+    return float(d / np.sqrt(d**2 + 4))
+
+
 def hedges_g(a: dict, b: dict, ci: float = 0.95) -> dict[str, np.ndarray]:
     """Hedges g with pingouin's small-sample factor and CI (Hedges & Olkin 1985, p. 86).
 
@@ -260,7 +311,7 @@ def contingency_counts(
 ) -> dict[str, np.ndarray]:
     """:func:`contingency` of many variables from their (values, counts a, counts b)."""
     k = len(tables)
-    keys = ("chi2", "p_chi2", "cramers_v", "mode_a", "mode_b")
+    keys = ("chi2", "p_chi2", "cramers_v", "mode_a", "mode_b", "dof")
     out = {key: np.full(k, np.nan) for key in keys}
     for j, (values, cx, cy) in enumerate(tables):
         if cx.sum() == 0 or cy.sum() == 0:
@@ -270,7 +321,9 @@ def contingency_counts(
         table = np.vstack([cx, cy])
         if table.shape[1] < 2:
             out["p_chi2"][j], out["chi2"][j], out["cramers_v"][j] = 1.0, 0.0, 0.0
+            out["dof"][j] = 0
             continue
+        out["dof"][j] = table.shape[1] - 1
         # Pearson's chi-square without continuity correction, as
         # scipy.stats.chi2_contingency(correction=False), written out: SciPy's wrapper
         # costs more than the arithmetic when called for every column.

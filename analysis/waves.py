@@ -15,6 +15,7 @@ import pingouin as pg
 from scipy import stats
 
 from analysis.anonymity import DEFAULT_THRESHOLD
+from survey.instrument import Instrument
 
 COLUMNS = [
     "department", "scale", "design", "wave_before", "wave_after", "n_before", "n_after",
@@ -151,6 +152,50 @@ def compare_waves(
     if ok.any():
         out.loc[ok, "p_adj"] = pg.multicomp(out.loc[ok, "p_val"].to_numpy(float), method=padjust)[1]
     return out
+
+
+def shared_scales(before: Instrument, after: Instrument) -> tuple[dict[str, tuple], list[str]]:
+    """What two waves' instruments share: scale code -> the items both ask (at least three,
+    so that both waves can be scored on the same items), and the scales left out (only one
+    wave has them, or they share fewer than three items).
+
+    A pulse form keeps three items of a full scale: both waves are then scored on those
+    three, like with like.
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> full = load_instrument()
+    >>> shared, left_out = shared_scales(full, full)
+    >>> len(shared) == len(full.scales), left_out
+    (True, [])
+    """
+    shared: dict[str, tuple] = {}
+    for scale in after.scales:
+        other = before.scale_map.get(scale.code)
+        if other is None or other.part != scale.part:
+            continue
+        common = tuple(c for c in scale.items if c in set(other.items))
+        if len(common) >= 3:
+            shared[scale.code] = common
+    codes = [s.code for s in before.scales] + [s.code for s in after.scales]
+    left_out = list(dict.fromkeys(c for c in codes if c not in shared))
+    return shared, left_out
+
+
+def restrict_scales(instrument: Instrument, shared: dict[str, tuple]) -> Instrument:
+    """A copy of ``instrument`` whose scales are only ``shared`` (code -> items)."""
+    data = instrument.model_dump()
+    data["scales"] = [
+        {**scale, "items": list(shared[scale["code"]])}
+        for scale in data["scales"]
+        if scale["code"] in shared
+    ]
+    roles = data["roles"]["scales"]
+    data["roles"]["scales"] = {
+        r: [c for c in cs if c in shared] for r, cs in roles.items() if any(c in shared for c in cs)
+    }
+    return Instrument.model_validate(data)
 
 
 def _suppressed(design: str) -> dict:

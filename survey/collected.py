@@ -20,15 +20,15 @@ def collected_responses(
     store: Store, instrument: Instrument, *, partial: bool = False
 ) -> pd.DataFrame:
     """The canonical wide table of finished responses (and, with ``partial``, of
-    questionnaires in progress, status ``"partial"``), in random order.
+    questionnaires saved for later, status ``"partial"``), in random order.
 
     Examples
     --------
     >>> from survey import load_instrument
     >>> store = Store("sqlite://", "demo")
-    >>> code = store.start_session("de", department="sales", business_unit="north")
-    >>> _ = store.save_page(code, 1, answers={"INF_TIMELY": 6})
-    >>> _ = store.finish(code, instrument_version="1.0")
+    >>> state = {"id": "1" * 32, "language": "de", "department": "sales",
+    ...          "business_unit": "north", "answers": {"INF_TIMELY": 6}, "started": 0}
+    >>> _ = store.finish(state, instrument_version="1.0")
     >>> table = collected_responses(store, load_instrument())
     >>> table.loc[0, ["department", "business_unit", "language"]].tolist()
     ['sales', 'north', 'de']

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from survey.instrument import Instrument
 from survey.responses import numeric_columns
@@ -117,7 +120,7 @@ def item_blocks(instrument: Instrument) -> list[list[str]]:
     --------
     >>> from survey import load_instrument
     >>> [b for b in item_blocks(load_instrument()) if "INF_TIMELY" in b]
-    [['INF_TIMELY', 'INF_USEFUL', 'INF_FIELD_FEEDBACK']]
+    [['INF_TIMELY', 'INF_USEFUL', 'INF_CUSTOMER_FEEDBACK', 'INF_COMPETITOR_NEWS']]
     """
     out: list[list[str]] = []
     prev = None
@@ -157,3 +160,179 @@ def _out_of_range(responses: pd.DataFrame, instrument: Instrument) -> np.ndarray
             ok |= x == dk
         count += ~ok & ~np.isnan(x)
     return count
+
+
+# Careless responding: one place for the cut-offs, so the flags, the notebooks and the
+# brief's sensitivity line agree. References in :func:`careless_indices`.
+CARELESS_THRESHOLDS = {
+    "longstring_share": 0.5,  # longest run of one answer covers half the rating items or more
+    "irv_max": 0.5,  # SD of a person's ratings below half a scale point
+    "mahalanobis_confidence": 0.999,  # D² above the chi-square quantile (df = items)
+    "evenodd_min": -0.3,  # even-odd score above -0.3: halves consistent below r = .30
+    "min_indices": 2,  # careless = flagged by at least this many of the four indices
+}
+RATING_KINDS = {"agreement", "bipolar"}
+
+
+def _rating_items(instrument: Instrument) -> list[str]:
+    return [i.code for i in instrument.items if instrument.kind(i) in RATING_KINDS]
+
+
+def _keyed_rating(responses: pd.DataFrame, instrument: Instrument, codes: list[str]) -> np.ndarray:
+    """Rating answers with "don't know" as NaN and reverse items recoded (min + max - x)."""
+    x = responses[codes].to_numpy(dtype="float64", copy=True)
+    x[x == instrument.dont_know.code] = np.nan
+    for j, code in enumerate(codes):
+        if instrument.item(code).reverse:
+            low, high = instrument.value_range(code)
+            x[:, j] = low + high - x[:, j]
+    return x
+
+
+def longstring(x: np.ndarray) -> np.ndarray:
+    """Longest run of identical consecutive answers per row, skipping missing answers.
+
+    On complete rows this is ``careless::longstring``; a missing answer neither breaks
+    nor extends a run (careless counts it as a break).
+    """
+    out = np.zeros(len(x), dtype=np.int64)
+    for i, row in enumerate(x):
+        row = row[~np.isnan(row)]
+        if len(row) == 0:
+            continue
+        breaks = np.flatnonzero(np.diff(row) != 0)
+        edges = np.concatenate([[-1], breaks, [len(row) - 1]])
+        out[i] = int(np.diff(edges).max())
+    return out
+
+
+def irv(x: np.ndarray) -> np.ndarray:
+    """Intra-individual response variability: the SD (ddof=1) of each row's answers, as
+    ``careless::irv`` (Dunn et al. 2018); missing answers are left out."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = (~np.isnan(x)).sum(axis=1)
+        sd = np.nanstd(x, axis=1, ddof=1) if x.shape[1] else np.full(len(x), np.nan)
+    return np.where(n >= 2, sd, np.nan)
+
+
+def mahalanobis(x: np.ndarray) -> np.ndarray:
+    """Squared Mahalanobis distance of each row, as ``psych::outlier`` (which
+    ``careless::mahad`` calls): pairwise covariances, missing answers contribute nothing."""
+    centred = x - np.nanmean(x, axis=0)
+    cov = pd.DataFrame(x).cov().to_numpy()  # pairwise complete, as cov(use = "pairwise")
+    inv = np.linalg.pinv(cov)
+    filled = np.nan_to_num(centred)
+    d2 = np.einsum("ij,jk,ik->i", filled, inv, filled)
+    return np.where(np.isnan(x).all(axis=1), np.nan, d2)
+
+
+def evenodd(x: np.ndarray, factors: list[int]) -> np.ndarray:
+    """Even-odd consistency, negated so that higher means more careless (``careless::evenodd``
+    from version 1.2): per person the correlation of the even and the odd half-means over
+    the scales, Spearman-Brown corrected, floored at -1 (Johnson 2005)."""
+    halves = []
+    start = 0
+    for k in factors:
+        block = x[:, start : start + k]
+        start += k
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # careless numbers items from 1: items 2, 4, ... are "even"
+            halves.append((np.nanmean(block[:, 1::2], axis=1), np.nanmean(block[:, 0::2], axis=1)))
+    even = np.column_stack([h[0] for h in halves])
+    odd = np.column_stack([h[1] for h in halves])
+    out = np.full(len(x), np.nan)
+    for i in range(len(x)):
+        ok = ~np.isnan(even[i]) & ~np.isnan(odd[i])
+        if ok.sum() < 3:
+            continue  # a correlation over fewer than three scales says nothing
+        e, o = even[i, ok], odd[i, ok]
+        if e.std() == 0 or o.std() == 0:
+            continue
+        r = np.corrcoef(e, o)[0, 1]
+        sb = 2 * r / (1 + r) if r != -1 else -1.0
+        out[i] = -max(sb, -1.0)
+    return out
+
+
+def careless_indices(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Careless-responding indices and flags per respondent.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The canonical wide table.
+    instrument : Instrument
+        Its instrument; the indices use its rating items (agreement and bipolar kinds), in
+        questionnaire order, "don't know" as missing, reverse items recoded for even-odd.
+
+    Returns
+    -------
+    DataFrame
+        ``respondent_id``; ``longstring`` (longest run of one answer), ``irv`` (SD of the
+        ratings), ``mahalanobis`` (squared distance), ``evenodd`` (negated consistency:
+        higher = less consistent); ``n_rated``; a boolean flag per index
+        (``longstring_flag``, ``irv_flag``, ``mahalanobis_flag``, ``evenodd_flag``) by
+        :data:`CARELESS_THRESHOLDS`, and ``careless`` (at least ``min_indices`` flags).
+
+    Notes
+    -----
+    Definitions as R's careless package (Yentes & Wilhelm): ``longstring``, ``irv``,
+    ``mahad`` (``psych::outlier``) and ``evenodd`` with the instrument's scales as the
+    factors. Thresholds: longstring over half the rated items (Johnson 2005 used runs
+    against scale length); IRV below 0.5 (Dunn et al. 2018 flag the lowest IRVs); D² beyond
+    the 99.9% chi-square quantile with df = items (Meade & Craig 2012); even-odd
+    consistency below .30 (Johnson 2005). Flags are evidence, not grounds to delete.
+    Checked against R (``tests/reference/careless.R``: ``psych::outlier``, ``sd``, ``rle``
+    and the even-odd definition) to 1e-10 on complete rows.
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> from survey.synthetic import generate
+    >>> ins = load_instrument()
+    >>> diag = generate(units=4, per_department=15, seed=2, scenario="messy")
+    >>> ci = careless_indices(diag.responses, ins).set_index("respondent_id")
+    >>> bool(ci.loc[diag.truth["data_quality"]["straight_liners"], "longstring"].min()
+    ...      > ci["longstring"].median())
+    True
+    """
+    codes = _rating_items(instrument)
+    x = _keyed_rating(responses, instrument, codes)
+    raw = responses[codes].to_numpy(dtype="float64", copy=True)
+    raw[raw == instrument.dont_know.code] = np.nan
+    factors, order = [], []
+    for scale in instrument.scales:
+        if scale.part:
+            continue  # constant sums: points, not ratings
+        members = [c for c in scale.items if c in codes]
+        if len(members) >= 2:
+            factors.append(len(members))
+            order += [codes.index(c) for c in members]
+    t = CARELESS_THRESHOLDS
+    n_rated = (~np.isnan(raw)).sum(axis=1)
+    ls = longstring(raw)
+    variability = irv(raw)
+    d2 = (
+        mahalanobis(raw) if len(codes) >= 2 and len(raw) > len(codes) else np.full(len(raw), np.nan)
+    )
+    eo = evenodd(x[:, order], factors) if len(factors) >= 3 else np.full(len(raw), np.nan)
+    cut = stats.chi2.ppf(t["mahalanobis_confidence"], max(len(codes), 1))
+    out = pd.DataFrame(
+        {
+            "respondent_id": responses["respondent_id"].to_numpy(),
+            "longstring": ls,
+            "irv": variability,
+            "mahalanobis": d2,
+            "evenodd": eo,
+            "n_rated": n_rated,
+            "longstring_flag": (n_rated >= MIN_BLOCK_ITEMS)
+            & (ls >= t["longstring_share"] * len(codes)),
+            "irv_flag": variability < t["irv_max"],
+            "mahalanobis_flag": d2 > cut,
+            "evenodd_flag": eo > t["evenodd_min"],
+        }
+    )
+    flags = ["longstring_flag", "irv_flag", "mahalanobis_flag", "evenodd_flag"]
+    out["careless"] = out[flags].sum(axis=1) >= t["min_indices"]
+    return out

@@ -1,13 +1,16 @@
 """The web questionnaire as data: its pages and the checking of one submitted page.
 
 Page 0 asks the respondent's context (department first, so that mirror items can name the
-other department); then one page per dimension of the instrument, in instrument order.
+other department); then the items of each dimension, in instrument order, on pages of at
+most :data:`MAX_ITEMS` items (a dimension with more is split into balanced parts; the two
+items of a mirror pair always share a page).
 Nothing here knows about HTTP: :func:`parse_page` takes the submitted fields and returns
 the answers as response-table columns plus an error message per field.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +19,7 @@ from survey.instrument import Instrument, Item
 TEXT_LIMIT = 2000  # characters of a free-text answer
 CONTROL_FIELDS = frozenset({"csrf", "page", "action", "lang"})
 DK_SUFFIX = "__dk"  # checkbox "don't know" of number items (percent, constant sum)
+MAX_ITEMS = 8  # items on one page: about five phone screens of 7-point items at most
 
 MESSAGES = {
     "required": {"de": "Bitte wählen Sie eine Antwort.", "en": "Please choose an answer."},
@@ -51,6 +55,8 @@ class Page:
     number: int
     key: str  # "context" or a dimension code
     items: tuple[Item, ...] = ()
+    part: int = 1  # which part of its dimension (a dimension may span pages)
+    parts: int = 1
 
 
 @dataclass
@@ -60,14 +66,102 @@ class Parsed:
     errors: dict[str, str] = field(default_factory=dict)  # field name -> message
 
 
-def pages(instrument: Instrument) -> list[Page]:
-    """The context page, then one page per dimension that has items."""
+def pages(instrument: Instrument, max_items: int = MAX_ITEMS) -> list[Page]:
+    """The context page, then each dimension's items on pages of at most ``max_items``.
+
+    A dimension with more items is cut into the fewest pages that hold them, as even as
+    the mirror pairs allow (both items of a pair stay on one page, so that the page can
+    show the self-image and the other-image side by side).
+
+    Examples
+    --------
+    >>> from survey import load_instrument
+    >>> plan = pages(load_instrument())
+    >>> max(len(p.items) for p in plan) <= MAX_ITEMS
+    True
+    """
     out = [Page(0, "context")]
     for dim in instrument.dimensions:
-        items = tuple(i for i in instrument.items if i.dimension == dim)
-        if items:
-            out.append(Page(len(out), dim, items))
+        items = [i for i in instrument.items if i.dimension == dim]
+        if not items:
+            continue
+        chunks = _balanced(_units(instrument, items), max_items)
+        for part, chunk in enumerate(chunks, start=1):
+            out.append(Page(len(out), dim, tuple(chunk), part, len(chunks)))
     return out
+
+
+def _units(instrument: Instrument, items: list[Item]) -> list[list[Item]]:
+    """Items that must share a page: a mirror pair, else one item."""
+    codes = {i.code for i in items}
+    units, placed = [], set()
+    for item in items:
+        if item.code in placed:
+            continue
+        twin = item.mirror_of if item.mirror_of in codes else None
+        unit = [item] + ([instrument.item(twin)] if twin and twin not in placed else [])
+        placed.update(i.code for i in unit)
+        units.append(unit)
+    return units
+
+
+def _balanced(units: list[list[Item]], max_items: int) -> list[list[Item]]:
+    """Consecutive units on the fewest pages of at most ``max_items``, filled evenly."""
+    total = sum(len(u) for u in units)
+    for count in range(max(1, math.ceil(total / max_items)), len(units) + 1):
+        target = total / count
+        chunks: list[list[Item]] = [[]]
+        for unit in units:
+            filled = sum(len(c) for c in chunks)
+            # open the next page once this one has its share (never over the maximum)
+            if chunks[-1] and (
+                len(chunks[-1]) + len(unit) > max_items
+                or filled + len(unit) / 2 > target * len(chunks)
+            ):
+                chunks.append([])
+            chunks[-1].extend(unit)
+        if len(chunks) <= count and all(len(c) <= max_items for c in chunks):
+            return chunks
+    return [list(u) for u in units]
+
+
+READ_WPM = 250  # silent reading of short survey statements
+ANSWER_SECONDS = {"choice": 2.5, "multiple": 6.0, "number": 5.0, "text": 0.0}
+PAGE_SECONDS = 3.0
+
+
+def estimated_minutes(instrument: Instrument, lang: str = "de") -> float:
+    """How long an attentive respondent takes, in minutes (a planning figure).
+
+    Notes
+    -----
+    Reading at 250 words a minute (question texts; the option labels too where they
+    differ from item to item), 2.5 s to pick one option, 6 s for a multiple choice, 5 s
+    per number typed, nothing for the optional free text, 3 s per page turn. The same
+    model measures the rendered pages in ``scripts/survey_tour.py figures``.
+    """
+    words = 0
+    seconds = 0.0
+    for item in instrument.items:
+        kind = instrument.kind(item)
+        words += len(item.text[lang].split())
+        if kind in ("single", "multiple"):
+            words += sum(len(o.label[lang].split()) for o in instrument.options(item))
+        if kind in ("percent", "constant_sum"):
+            seconds += ANSWER_SECONDS["number"] * len(instrument.item_columns(item))
+        elif kind == "multiple":
+            seconds += ANSWER_SECONDS["multiple"]
+        elif kind == "text":
+            seconds += ANSWER_SECONDS["text"]
+        else:
+            seconds += ANSWER_SECONDS["choice"]
+    for question in instrument.context:
+        words += len(question.text[lang].split()) + sum(
+            len(t[lang].split()) for t in question.options.values()
+        )
+        seconds += ANSWER_SECONDS["choice"]
+    seconds += words / READ_WPM * 60 + PAGE_SECONDS * len(pages(instrument))
+    return seconds / 60
 
 
 def context_fields(

@@ -65,6 +65,29 @@ def _empty_column(col: str, n: int, texts: set[str]) -> pd.Series | np.ndarray:
     return np.full(n, np.nan)  # duration_s and numeric items
 
 
+INSTRUMENT_COLUMNS = ("instrument_id", "instrument_version")  # written at the end of a file
+
+
+def instrument_columns(instrument: Instrument) -> dict[str, str]:
+    """The columns that record which instrument (and version) a table file follows."""
+    return dict(zip(INSTRUMENT_COLUMNS, (instrument.id, instrument.version), strict=True))
+
+
+def check_instrument_columns(wide: pd.DataFrame, instrument: Instrument) -> None:
+    """A table that records another instrument or version is refused, naming the columns."""
+    expected = instrument_columns(instrument)
+    for col, want in expected.items():
+        if col not in wide.columns:
+            continue  # a table from another tool, or older: checked by its columns
+        found = sorted({str(v) for v in wide[col].dropna().unique()} - {want})
+        if found:
+            raise ValueError(
+                f"column {col} says the table follows {', '.join(found)}, not "
+                f"{want} (instrument {instrument.id!r} {instrument.version}); pass the "
+                "instrument the table was collected with (--instrument FILE)"
+            )
+
+
 def conform(
     wide: pd.DataFrame, instrument: Instrument, *, rejects: list[dict] | None = None
 ) -> pd.DataFrame:
@@ -89,10 +112,14 @@ def conform(
     missing_meta = [c for c in META_COLUMNS if c not in wide.columns]
     if missing_meta:
         raise ValueError(f"response table lacks metadata column(s): {missing_meta}")
-    known = set(META_COLUMNS) | set(instrument.columns())
+    check_instrument_columns(wide, instrument)
+    known = set(META_COLUMNS) | set(instrument.columns()) | set(INSTRUMENT_COLUMNS)
     unknown = [c for c in wide.columns if c not in known]
     if unknown:
-        raise ValueError(f"response table has column(s) the instrument does not know: {unknown}")
+        raise ValueError(
+            f"response table has column(s) instrument {instrument.id!r} {instrument.version} "
+            f"does not know: {unknown}; is it a table of another instrument?"
+        )
     # Column by column into a new frame: filling a frame of empty columns would hold the
     # whole table twice (a million respondents: 0.8 GB more).
     texts = set(text_columns(instrument))

@@ -1,5 +1,10 @@
 """A synthetic diagnostic from a latent model, with the planted parameters as ground truth.
 
+The model follows whatever instrument it is given: its scales (grouped by dimension), its
+mirror pairs, its response types and its roles (which item is the meeting-frequency item,
+which scales the cooperation index inverts, ...). An item the planted tables below do not
+know is drawn from the model by its kind, so that every valid instrument gets a table.
+
 Business units are drawn from the five configurations (:mod:`survey.prototypes`): each
 unit gets a level (0-100) on the five dimensions near its configuration's profile. A
 respondent's answer to an item of a scale is that level, plus a department bias, plus a
@@ -21,7 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from survey.instrument import Instrument, load_instrument
+from survey.errors import UserError
+from survey.instrument import NUMERIC_KINDS, Instrument, load_instrument
 from survey.prototypes import DIMENSIONS, load_prototypes
 from survey.responses import META_COLUMNS, text_columns
 from survey.tables import write_table
@@ -42,21 +48,27 @@ FOLLOWUP_TIME = {  # marketing believes follow-up is slow, sales that it is fast
 }
 FOLLOWUP_RATE = {"marketing": 45.0, "sales": 75.0}  # LeanData mirror gap, percent
 SCORING_JOINT_YES = {"marketing": 0.65, "sales": 0.30}  # Demand Gen lead scoring puzzle
-OBSTACLES = {  # share choosing each obstacle (OBS_MAIN options 1..9)
+OBSTACLES = {  # share choosing each obstacle (options 1..9 of the `obstacles` role)
     "marketing": [0.49, 0.42, 0.40, 0.30, 0.25, 0.30, 0.10, 0.38, 0.40],
     "sales": [0.49, 0.42, 0.40, 0.30, 0.35, 0.25, 0.43, 0.05, 0.20],
 }
-# Department bias on scales, index points: sales rates lead management (lead quality)
-# and the information it gets lower than marketing does.
+# Department bias on scales (by role), index points: sales rates lead management (lead
+# quality) and the information it gets lower than marketing does.
 SCALE_BIAS = {
     "lead_management": {"marketing": 9.0, "sales": -9.0},
     "information_quality": {"marketing": 5.0, "sales": -5.0},
 }
-# Thought worlds (Homburg & Jensen 2007): where each department stands, 0-100 index.
+# Thought worlds (Homburg & Jensen 2007): where each department stands, 0-100 index, per
+# mirror construct (other bipolar mirror constructs: both in the middle).
 ORIENTATION = {
-    "ORI_CUSTOMER": {"marketing": 40.0, "sales": 70.0},  # sales closer to customers
-    "ORI_HORIZON": {"marketing": 70.0, "sales": 30.0},  # marketing longer-term
+    "customer_vs_product": {"marketing": 40.0, "sales": 70.0},  # sales closer to customers
+    "short_vs_long_term": {"marketing": 70.0, "sales": 30.0},  # marketing longer-term
 }
+# Frequency items outside the roles follow the unit's information sharing around this
+# centre (1 daily ... 7 never), per construct; others around the middle of their range.
+FREQUENCY_CENTRE = {"exchange_frequency": 3.0, "field_visits": 5.5}
+CHANNEL_SHARES = {"exchange_channel": [0.30, 0.20, 0.35, 0.10, 0.05]}  # single choice
+OTHER_CHOICE = 0.3  # share ticking an option of a multiple choice item without a table
 SELF_BIAS = 8.0  # each side rates its own department higher, the other lower (index points)
 GRADE_BIAS = {"marketing": 0.4, "sales": -0.2}  # marketing grades the cooperation harsher
 SUGGESTIONS = (
@@ -132,6 +144,7 @@ class Diagnostic:
 
     responses: pd.DataFrame
     truth: dict = field(default_factory=dict)
+    instrument: Instrument | None = None  # recorded in the files written
 
 
 def _index_to_item(level: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -171,7 +184,12 @@ class _Generator:
         self.sc = scenario
         self.rng = np.random.default_rng(seed)
         self.protos = load_prototypes()
-        self.protos.check_against(instrument)
+        # scale -> department bias, resolved through the roles the instrument has
+        self.scale_bias = {
+            code: bias
+            for role, bias in SCALE_BIAS.items()
+            if (code := instrument.role_scale(role)) is not None
+        }
 
     # --- population ------------------------------------------------------------------
     def units(self, n_units: int) -> tuple[list[str], list[str], np.ndarray]:
@@ -193,8 +211,8 @@ class _Generator:
         for scale in self.ins.scales:
             if scale.dimension in by_dim:
                 levels[scale.code] = by_dim[scale.dimension]
-            elif scale.code == "personal_conflict":
-                levels[scale.code] = 100.0 - quality
+            elif scale.code in self.ins.role_scales("cooperation_inverted"):
+                levels[scale.code] = 100.0 - quality  # conflict: low where cooperation is good
             else:
                 levels[scale.code] = quality
         return levels
@@ -212,13 +230,14 @@ class _Generator:
         is_sales = dept == 1
         for scale in self.ins.scales:
             base = levels[scale.code][unit]
-            bias = SCALE_BIAS.get(scale.code) if self.sc.gaps else None
+            bias = self.scale_bias.get(scale.code) if self.sc.gaps else None
             if bias:
                 base = base + np.where(is_sales, bias["sales"], bias["marketing"])
-            if scale.code in ("knowledge_own", "knowledge_other"):
-                # The target is the rater's own department (own) or the other one; both
-                # departments share the unit's knowledge level, raters flatter themselves.
-                sign = 1.0 if scale.code == "knowledge_own" else -1.0
+            perspectives = {self.ins.item_map[c].perspective for c in scale.items}
+            if perspectives in ({"self"}, {"other"}):
+                # A mirror scale rates the rater's own department (self) or the other one;
+                # both departments share the unit's level, raters flatter themselves.
+                sign = 1.0 if perspectives == {"self"} else -1.0
                 base = base + (sign * SELF_BIAS if self.sc.gaps else 0.0)
             person = self.rng.normal(0, PERSON_SD, n)
             for col in self.ins.scale_columns(scale):
@@ -248,10 +267,20 @@ class _Generator:
         for item in self.ins.items:
             if self.ins.kind(item) != "constant_sum":
                 continue
-            share = power[unit] + claim + self.rng.normal(0, 10, n)
-            share = np.clip(np.rint(share / 5) * 5, 0, 100)
-            out[f"{item.code}_marketing"] = share
-            out[f"{item.code}_sales"] = 100.0 - share
+            total = float(self.ins.response_type(item).total or 100)
+            parts = [p.code for p in item.parts]
+            if parts == list(DEPARTMENTS):  # marketing's share of influence, sales the rest
+                share = power[unit] + claim + self.rng.normal(0, 10, n)
+                share = np.clip(np.rint(share / 5) * 5, 0, 100) * total / 100
+                out[f"{item.code}_marketing"] = share
+                out[f"{item.code}_sales"] = total - share
+                continue
+            # Other parts: equal expected shares, rounded; the last part takes the rest.
+            raw = self.rng.dirichlet(np.full(len(parts), 4.0), n) * total
+            shares = np.rint(raw[:, :-1])
+            for k, part in enumerate(parts[:-1]):
+                out[f"{item.code}_{part}"] = shares[:, k]
+            out[f"{item.code}_{parts[-1]}"] = total - shares.sum(axis=1)
 
     def categorical(self, dept: np.ndarray, table: dict[str, list[float]]) -> np.ndarray:
         probs = np.asarray([table[d] for d in DEPARTMENTS], dtype="float64")
@@ -259,36 +288,66 @@ class _Generator:
             probs = np.repeat(probs.mean(axis=0, keepdims=True), 2, axis=0)
         return _draw_categories(self.rng, probs[dept])
 
+    def _categorical_role(self, role: str, table: dict, dept: np.ndarray, out, planted) -> None:
+        """The item of ``role`` from its planted table (uniform when its options differ)."""
+        code = self.ins.role(role)
+        if code is None:
+            return
+        k = len(self.ins.options(code))
+        if any(len(p) != k for p in table.values()):
+            table = {d: [1 / k] * k for d in DEPARTMENTS}
+        out[code] = self.categorical(dept, table)
+        planted[code] = _planted_table(table, self.sc.gaps)
+
+    def _unscaled(self, kind: str) -> list:
+        """Items of ``kind`` that no scale scores and no role claims, in instrument order."""
+        scaled = {c for s in self.ins.scales for c in s.items}
+        claimed = set(self.ins.roles.items.values())
+        return [
+            item
+            for item in self.ins.items
+            if self.ins.kind(item) == kind and item.code not in scaled | claimed
+        ]
+
     def other_answers(
         self, out: dict, unit: np.ndarray, dept: np.ndarray, dim_levels: np.ndarray, planted: dict
     ) -> None:
         n = len(unit)
         gaps = self.sc.gaps
+        ins = self.ins
         info = dim_levels[:, DIMENSIONS.index("information")][unit]
         structure = dim_levels[:, DIMENSIONS.index("structure")][unit]
         quality = 0.5 * info + 0.5 * structure
-        out["INF_MEET_FREQ"] = self.categorical(dept, MEETING_FREQ)
-        out["LEA_FOLLOWUP_TIME"] = self.categorical(dept, FOLLOWUP_TIME)
-        planted["INF_MEET_FREQ"] = _planted_table(MEETING_FREQ, gaps)
-        planted["LEA_FOLLOWUP_TIME"] = _planted_table(FOLLOWUP_TIME, gaps)
+        self._categorical_role("meeting_frequency", MEETING_FREQ, dept, out, planted)
+        self._categorical_role("lead_followup_time", FOLLOWUP_TIME, dept, out, planted)
         # Frequencies that follow the unit's information sharing: 1 daily ... 7 never.
-        for code, centre in (("INF_EXCHANGE_FREQ", 3.0), ("INF_FIELD_VISITS", 5.5)):
+        for item in self._unscaled("frequency") + self._unscaled("timeband"):
+            lo, hi = ins.value_range(item)
+            centre = FREQUENCY_CENTRE.get(item.construct, (lo + hi) / 2)
             x = centre - (info - 50) / 20 + self.rng.normal(0, 1.0, n)
-            out[code] = _discretise(x, 1, 7)
-        out["INF_CHANNEL"] = _draw_categories(
-            self.rng, np.tile([0.30, 0.20, 0.35, 0.10, 0.05], (n, 1))
-        )
+            out[item.code] = _discretise(x, lo, hi)
+        for item in self._unscaled("single"):
+            k = len(ins.options(item))
+            shares = CHANNEL_SHARES.get(item.construct)
+            probs = shares if shares and len(shares) == k else [1 / k] * k
+            codes = np.array([o.code for o in ins.options(item)], dtype="float64")
+            drawn = _draw_categories(self.rng, np.tile(probs, (n, 1)))
+            out[item.code] = codes[drawn.astype(int) - 1]
         rate = np.array([FOLLOWUP_RATE[d] for d in DEPARTMENTS])
         if not gaps:
             rate[:] = rate.mean()
-        out["LEA_FOLLOWUP_RATE"] = np.clip(np.rint(rate[dept] + self.rng.normal(0, 15, n)), 0, 100)
-        planted["LEA_FOLLOWUP_RATE"] = {d: float(rate[k]) for k, d in enumerate(DEPARTMENTS)}
+        for item in [ins.item(c) for c in ins.role_items("lead_followup_rate")]:
+            out[item.code] = np.clip(np.rint(rate[dept] + self.rng.normal(0, 15, n)), 0, 100)
+            planted[item.code] = {d: float(rate[k]) for k, d in enumerate(DEPARTMENTS)}
+        for item in self._unscaled("percent"):
+            out[item.code] = np.clip(np.rint(quality + self.rng.normal(0, 15, n)), 0, 100)
         # Yes (1) / no (2) on linkages that exist more often where structure is strong;
         # marketing believes in them a little more (disagreement on facts is a finding).
-        for item in self.ins.items:
-            if self.ins.kind(item) != "yes_no":
+        scoring = ins.role("lead_scoring")
+        for item in ins.items:
+            if ins.kind(item) != "yes_no":
                 continue
-            if item.code == "LEA_SCORING_JOINT":
+            if item.code == scoring:
                 p = np.array([SCORING_JOINT_YES[d] for d in DEPARTMENTS])
                 if not gaps:
                     p[:] = p.mean()
@@ -298,42 +357,67 @@ class _Generator:
                 shift = np.where(dept == 0, 0.4, -0.4) if gaps else 0.0
                 p_yes = 1 / (1 + np.exp(-((structure - 50) / 12 + shift)))
             out[item.code] = np.where(self.rng.random(n) < p_yes, 1.0, 2.0)
-        # Bipolar thought-world items: target department's position, seen from each side.
-        for stem, where in ORIENTATION.items():
+        # Bipolar thought-world pairs: target department's position, seen from each side.
+        for own, other in ins.mirror_pairs():
+            if ins.kind(own) != "bipolar" or own.code in out:
+                continue
+            lo, hi = ins.value_range(own)
+            where = ORIENTATION.get(own.construct, dict.fromkeys(DEPARTMENTS, 50.0))
             pos = np.array([where[d] for d in DEPARTMENTS])
             if not gaps:
                 pos[:] = pos.mean()
             person = self.rng.normal(0, PERSON_SD, n)
-            for suffix, target in (("_OWN", dept), ("_OTH", 1 - dept)):
-                x = _index_to_item(pos[target] + person + self.rng.normal(0, ITEM_SD, n), 1, 7)
-                out[stem + suffix] = _discretise(x, 1, 7)
+            for twin, target in ((own, dept), (other, 1 - dept)):
+                x = _index_to_item(pos[target] + person + self.rng.normal(0, ITEM_SD, n), lo, hi)
+                out[twin.code] = _discretise(x, lo, hi)
+            stem = _common_stem(own.code, other.code) or own.construct
             planted[stem] = {
-                d: float(_index_to_item(pos[k], 1, 7)) for k, d in enumerate(DEPARTMENTS)
+                d: float(_index_to_item(pos[k], lo, hi)) for k, d in enumerate(DEPARTMENTS)
             }
         # Overall grade 1 (best) .. 6: better where the unit cooperates well.
-        bias = np.array([GRADE_BIAS[d] for d in DEPARTMENTS]) if gaps else np.zeros(2)
-        grade = 6 - 5 * quality / 100 + bias[dept] + self.rng.normal(0, 0.8, n)
-        out["OUT_GRADE"] = _discretise(grade, 1, 6)
-        planted["OUT_GRADE_bias"] = {d: float(bias[k]) for k, d in enumerate(DEPARTMENTS)}
-        self.obstacles(out, dept)
-        planted["OBS_MAIN"] = _planted_table(OBSTACLES, gaps)
-        # Agreement items outside the scales (mirror pairs such as INF_KEEPS_*) follow the
-        # unit's cooperation quality, with the self-rating bias on mirror items.
-        for col, item in self.ins.column_map.items():
-            if col in out or self.ins.kind(item) != "agreement":
+        grade_code = ins.role("overall_grade")
+        if grade_code is not None:
+            lo, hi = ins.value_range(grade_code)
+            bias = np.array([GRADE_BIAS[d] for d in DEPARTMENTS]) if gaps else np.zeros(2)
+            grade = hi - (hi - lo) * quality / 100 + bias[dept] + self.rng.normal(0, 0.8, n)
+            out[grade_code] = _discretise(grade, lo, hi)
+            planted[f"{grade_code}_bias"] = {d: float(bias[k]) for k, d in enumerate(DEPARTMENTS)}
+        obstacles = ins.role("obstacles")
+        if obstacles is not None and ins.kind(obstacles) == "multiple":
+            k = len(ins.options(obstacles))
+            table = OBSTACLES if len(OBSTACLES["sales"]) == k else None
+            self.choices(out, dept, obstacles, table)
+            planted[obstacles] = _planted_table(
+                table or {d: [OTHER_CHOICE] * k for d in DEPARTMENTS}, gaps
+            )
+        for item in ins.items:
+            if ins.kind(item) == "multiple" and item.code not in {obstacles}:
+                self.choices(out, dept, item.code, None)
+        # Numeric items outside the scales (mirror pairs such as the keeping-informed pair,
+        # items of an adapted instrument) follow the unit's cooperation quality, with the
+        # self-rating bias on mirror items.
+        for col, item in ins.column_map.items():
+            if col in out or ins.kind(item) not in NUMERIC_KINDS:
                 continue
-            lo, hi = self.ins.value_range(item)
+            lo, hi = ins.value_range(item)
             sign = {"self": 1.0, "other": -1.0}.get(item.perspective, 0.0) if gaps else 0.0
             level = quality + sign * SELF_BIAS + self.rng.normal(0, PERSON_SD, n)
+            if ins.kind(item) == "grade":  # 1 is best
+                level = 100.0 - level
             out[col] = _discretise(
                 _index_to_item(level + self.rng.normal(0, ITEM_SD, n), lo, hi), lo, hi
             )
-        texts = np.array(SUGGESTIONS, dtype=object)[self.rng.integers(0, len(SUGGESTIONS), n)]
-        out["OUT_ONE_CHANGE"] = np.where(self.rng.random(n) < 0.3, texts, None)
+        for col in text_columns(ins):
+            texts = np.array(SUGGESTIONS, dtype=object)[self.rng.integers(0, len(SUGGESTIONS), n)]
+            out[col] = np.where(self.rng.random(n) < 0.3, texts, None)
 
-    def obstacles(self, out: dict, dept: np.ndarray) -> None:
-        item = self.ins.item("OBS_MAIN")
-        probs = np.asarray([OBSTACLES[d] for d in DEPARTMENTS])
+    def choices(self, out: dict, dept: np.ndarray, code: str, table: dict | None) -> None:
+        """A multiple choice item: each option ticked with its planted share, at most
+        ``max_choices`` kept."""
+        item = self.ins.item(code)
+        k = len(self.ins.options(item))
+        table = table or {d: [OTHER_CHOICE] * k for d in DEPARTMENTS}
+        probs = np.asarray([table[d] for d in DEPARTMENTS])
         if not self.sc.gaps:
             probs = np.repeat(probs.mean(axis=0, keepdims=True), 2, axis=0)
         u = self.rng.random((len(dept), probs.shape[1]))
@@ -341,9 +425,9 @@ class _Generator:
         # Keep at most max_choices: those chosen most decisively (smallest u / p).
         score = np.where(chosen, u / probs[dept], np.inf)
         rank = score.argsort(axis=1).argsort(axis=1)
-        chosen &= rank < item.max_choices
-        for k, col in enumerate(self.ins.item_columns(item)):
-            out[col] = chosen[:, k].astype("float64")
+        chosen &= rank < (item.max_choices or k)
+        for j, col in enumerate(self.ins.item_columns(item)):
+            out[col] = chosen[:, j].astype("float64")
 
     # --- noise and data-quality problems ---------------------------------------------
     def dont_know_and_missing(self, wide: pd.DataFrame) -> None:
@@ -396,6 +480,17 @@ class _Generator:
         return flags
 
 
+def _common_stem(a: str, b: str) -> str:
+    """The shared start of two item codes, up to an underscore: ``ORI_X_OWN``, ``ORI_X_OTH``
+    -> ``ORI_X`` (the key of a mirror pair's planted positions)."""
+    parts = []
+    for x, y in zip(a.split("_"), b.split("_"), strict=False):
+        if x != y:
+            break
+        parts.append(x)
+    return "_".join(parts)
+
+
 def _planted_table(table: dict[str, list[float]], gaps: bool) -> dict[str, list[float]]:
     if gaps:
         return {d: list(map(float, table[d])) for d in DEPARTMENTS}
@@ -436,16 +531,16 @@ def generate(
     --------
     >>> diag = generate(units=5, per_department=6, seed=3, scenario="clean")
     >>> diag.responses.shape
-    (60, 104)
+    (60, 111)
     >>> sorted(diag.truth["units"].values())[0]
     'ambivalent_hierarchy'
     """
     ins = instrument or load_instrument()
     if isinstance(scenario, str) and scenario not in SCENARIOS:
-        raise ValueError(f"unknown scenario {scenario!r}; use one of {sorted(SCENARIOS)}")
+        raise UserError(f"unknown scenario {scenario!r}; use one of {sorted(SCENARIOS)}")
     sc = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
     if units < 1 or per_department < 1:
-        raise ValueError("units and per_department must be at least 1")
+        raise UserError("units and per_department must be at least 1")
     gen = _Generator(ins, sc, seed)
     unit_names, configs, dim_levels = gen.units(units)
     counts = np.full(units, per_department)
@@ -474,7 +569,9 @@ def generate(
         "business_unit": np.asarray(unit_names)[unit],
         "role": gen.rng.choice(["head", "manager", "staff"], n, p=[0.1, 0.25, 0.65]),
         "tenure": gen.rng.choice(["lt1", "1to3", "3to10", "gt10"], n, p=[0.15, 0.3, 0.35, 0.2]),
-        "language": gen.rng.choice(["de", "en"], n, p=[0.7, 0.3]),
+        "language": gen.rng.choice(["de", "en"], n, p=[0.7, 0.3])
+        if ins.languages == ("de", "en")
+        else gen.rng.choice(list(ins.languages), n),
         "duration_s": np.rint(gen.rng.lognormal(np.log(600), 0.35, n)),
         "status": np.full(n, "complete"),
     }
@@ -510,7 +607,7 @@ def generate(
             for u, row in zip(unit_names, dim_levels, strict=True)
         },
         "respondents_per_department": dict(zip(unit_names, map(int, counts), strict=True)),
-        "scale_bias": SCALE_BIAS if sc.gaps else {},
+        "scale_bias": gen.scale_bias if sc.gaps else {},
         "self_bias": SELF_BIAS if sc.gaps else 0.0,
         "expected_item_means": expected,
         "planted": planted,
@@ -518,7 +615,7 @@ def generate(
         "dont_know_share": sc.dont_know,
         "missing_share": sc.missing,
     }
-    return Diagnostic(responses=wide, truth=truth)
+    return Diagnostic(responses=wide, truth=truth, instrument=ins)
 
 
 def truth_path(table_path: str | Path) -> Path:
@@ -528,7 +625,7 @@ def truth_path(table_path: str | Path) -> Path:
 
 def write_diagnostic(diag: Diagnostic, path: str | Path) -> tuple[Path, Path]:
     """Write the wide table (CSV or Parquet by suffix) and ``<name>.truth.json``."""
-    table = write_table(diag.responses, path)
+    table = write_table(diag.responses, path, instrument=diag.instrument)
     truth = truth_path(path)
     truth.write_text(json.dumps(diag.truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return table, truth

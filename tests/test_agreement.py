@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest
+import r_reference
 
 from analysis.agreement import icc, rwg
 
@@ -96,3 +97,27 @@ def test_rwg_refuses_dont_know_codes_and_counts_answers():
 def test_icc_of_constant_non_integer_values_is_nan_not_rounding_noise():
     df = pd.DataFrame({"u": np.repeat(list("abcde"), 7), "v": 100 / 3})
     assert np.isnan(icc(df, value="v", group="u")["icc1"].iloc[0])
+
+
+# --- against R multilevel (tests/reference/agreement.R) -------------------------------------
+
+
+@pytest.mark.parametrize("scale", [k for k in r_reference.load("agreement") if k != "versions"])
+def test_rwg_ad_and_icc_match_multilevel(scale):
+    ref = r_reference.load("agreement")[scale]
+    data = r_reference.synthetic()
+    res = rwg(data, ref["items"], group="business_unit", n_options=ref["n_options"]).set_index(
+        "group"
+    )
+    assert res.index.tolist() == ref["groups"]
+    np.testing.assert_allclose(res["rwg_j"], ref["rwg_j"], atol=1e-9)
+    np.testing.assert_allclose(res["ad_j"], ref["ad_j"], atol=1e-9)
+    np.testing.assert_array_equal(res["n"], ref["gsize"])
+    score = data.assign(score=data[ref["items"]].mean(axis=1))
+    out = icc(score, value="score", group="business_unit").iloc[0]
+    assert out["icc2"] == pytest.approx(ref["icc2"], abs=1e-9)
+    # Unequal units: Bliese's adjusted group size, from R's ANOVA mean squares
+    # (multilevel::ICC1 itself uses N/G, which differs in the fourth decimal here).
+    assert out["icc1"] == pytest.approx(ref["icc1_adjusted"], abs=1e-9)
+    assert out["k"] == pytest.approx(ref["k_adjusted"], abs=1e-9)
+    assert out["icc1"] == pytest.approx(ref["icc1_multilevel"], abs=1e-3)

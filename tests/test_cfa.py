@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import r_reference
 from scipy import optimize
 
 from analysis import cfa as cfa_module
@@ -110,3 +111,68 @@ def test_input_errors_name_the_problem(hs):
         cfa(hs.head(160), HS_MODEL, group="school")
     with pytest.raises(ValueError, match="unknown equality"):
         cfa(hs, HS_MODEL, group="school", equal=("residuals",))
+
+
+# --- against R lavaan (tests/reference/cfa_ml.R) ----------------------------------------
+
+FIT_NAMES = {"chi2": "chisq", "df": "df", "p_val": "pvalue", "cfi": "cfi", "tli": "tli",
+             "rmsea": "rmsea", "rmsea_ci_low": "rmsea.ci.lower", "rmsea_ci_high": "rmsea.ci.upper",
+             "srmr": "srmr", "chi2_baseline": "baseline.chisq", "df_baseline": "baseline.df"}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", [k for k in r_reference.load("cfa_ml") if k != "versions"])
+def test_ml_cfa_matches_lavaan(case):
+    ref = r_reference.load("cfa_ml")[case]
+    data = r_reference.data("holzinger_swineford_1939") if case == "hs" else r_reference.synthetic()
+    res = cfa(data, ref["model"])
+    for ours, theirs in FIT_NAMES.items():
+        assert res.fit[ours].iloc[0] == pytest.approx(ref["fit"][theirs], abs=1e-4), ours
+    est = pd.DataFrame(ref["estimates"])
+    loads = est[est["op"] == "=~"].set_index(["lhs", "rhs"])
+    mine = res.estimates[res.estimates["op"] == "=~"].set_index(["lhs", "rhs"])
+    np.testing.assert_allclose(mine.loc[loads.index, "estimate"], loads["est"], atol=1e-4)
+    free = loads["se"] > 0
+    np.testing.assert_allclose(mine.loc[loads.index[free], "se"], loads.loc[free, "se"], atol=1e-4)
+
+
+# --- ordered items: lavaan WLSMV (tests/reference/cfa_ordinal.R) -------------------------
+
+
+@pytest.mark.parametrize("case", [k for k in r_reference.load("cfa_ordinal") if k != "versions"])
+def test_wlsmv_cfa_matches_lavaan(case):
+    ref = r_reference.load("cfa_ordinal")[case]
+    data = (
+        r_reference.data("bfi").iloc[:, :10].dropna()
+        if case.startswith("bfi")
+        else r_reference.synthetic()
+    )
+    res = cfa(data, ref["model"], ordered=True)
+    fit, want = res.fit.iloc[0], ref["fit"]
+    assert fit["estimator"] == "WLSMV" and fit["n"] == ref["n"]
+    assert fit["df"] == want["df.scaled"]
+    assert fit["chi2"] == pytest.approx(want["chisq.scaled"], abs=1e-3)
+    assert fit["chi2_unscaled"] == pytest.approx(want["chisq"], abs=1e-3)
+    assert fit["shift"] == pytest.approx(ref["shift"], abs=1e-3)
+    for ours, theirs in [("cfi", "cfi.scaled"), ("tli", "tli.scaled"), ("rmsea", "rmsea.scaled")]:
+        assert fit[ours] == pytest.approx(want[theirs], abs=1e-5), ours
+    assert fit["chi2_baseline"] == pytest.approx(want["baseline.chisq.scaled"], rel=1e-6)
+    est = pd.DataFrame(ref["estimates"]).set_index(["lhs", "op", "rhs"])
+    mine = res.estimates.set_index(["lhs", "op", "rhs"])
+    common = est.index.intersection(mine.index)
+    # lavaan also lists the items' residual variances, which the delta parameterisation
+    # fixes (1 - communality); everything else must be there.
+    assert len(est.index.difference(common)) == sum(len(v) for v in res.factors.values())
+    np.testing.assert_allclose(mine.loc[common, "estimate"], est.loc[common, "est"], atol=1e-4)
+    free = est.loc[common, "se"] > 0
+    np.testing.assert_allclose(mine.loc[common[free], "se"], est.loc[common[free], "se"], atol=1e-4)
+
+
+def test_wlsmv_refuses_mixed_items_and_constraints():
+    data = r_reference.synthetic()
+    model = "goals =~ GOA_SHARED_TARGETS + GOA_INCENTIVES + GOA_REPORTS_USED"
+    with pytest.raises(ValueError, match="mixed ordered and continuous"):
+        cfa(data, model, ordered=["GOA_SHARED_TARGETS"])
+    with pytest.raises(ValueError, match="measurement_invariance"):
+        cfa(data, model, ordered=True, group="department", equal=["loadings"])
+    with pytest.raises(ValueError, match="integer"):
+        cfa(data.assign(GOA_INCENTIVES=data["GOA_INCENTIVES"] + 0.5), model, ordered=True)

@@ -41,7 +41,7 @@ def test_welch_by_hand():
         "LEA_FOLLOWUP_RATE",
         "POW_PRICING_marketing",
         "INF_MEET_FREQ",
-        "KNW_MARKET_OWN",
+        "KNW_CUSTOMERS_OWN",
     ],
 )
 def test_same_numbers_as_pingouin(instrument, diagnostic, column):
@@ -86,7 +86,7 @@ def test_planted_gaps_are_recovered(clean, instrument):
     diag, gaps = clean
     g = gaps.set_index("code")
     truth = diag.truth["expected_item_means"]
-    for col in ("LEA_QUALITY", "INF_TIMELY", "KNW_MARKET_OWN"):
+    for col in ("LEA_QUALITY", "INF_TIMELY", "KNW_CUSTOMERS_OWN"):
         planted = truth[col]["marketing"] - truth[col]["sales"]
         assert g.loc[col, "diff"] == pytest.approx(planted, abs=0.2), col
     assert g.loc["LEA_QUALITY", "p_adj"] < 0.001 and g.loc["LEA_QUALITY", "diff"] > 0

@@ -91,7 +91,7 @@ def test_mirror_twins_point_back_and_render_the_other_department(instrument):
     assert len(pairs) >= 5
     for own, other in pairs:
         assert other.mirror_of == own.code and own.perspective == "self"
-    text = instrument.item("KNW_MARKET_OTH").text
+    text = instrument.item("KNW_CUSTOMERS_OTH").text
     assert "Vertrieb" in instrument.render(text, "de", "marketing")
     assert "Marketing" in instrument.render(text, "de", "sales")
     assert "sales team" in instrument.render(text, "en", "marketing")
@@ -133,8 +133,8 @@ def _item(raw, code):
             r"item CON_BLAME: text.de: missing translation \(de\)",
         ),
         (
-            lambda r: _item(r, "KNW_MARKET_OTH").update(mirror_of="KNW_PRODUCT_OWN"),
-            r"item KNW_MARKET_OWN: mirror twin KNW_MARKET_OTH does not point back",
+            lambda r: _item(r, "KNW_CUSTOMERS_OTH").update(mirror_of="KNW_PRODUCT_OWN"),
+            r"item KNW_CUSTOMERS_OWN: mirror twin KNW_CUSTOMERS_OTH does not point back",
         ),
         (
             lambda r: _item(r, "INF_CHANNEL")["options"].reverse(),
@@ -185,6 +185,7 @@ def test_unreadable_files_fail_with_the_path(tmp_path):
 def test_an_adapted_copy_loads(tmp_path):
     def drop_item(raw):
         raw["items"] = [i for i in raw["items"] if i["code"] != "OUT_ONE_CHANGE"]
+        del raw["roles"]["items"]["improvement_idea"]  # a role must name an existing item
         raw["id"] = "adapted"
 
     ins = load_instrument(_broken(tmp_path, drop_item))

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import r_reference
 
 from analysis.invariance import (
     invariance_by_scale,
@@ -160,18 +161,18 @@ def test_planted_item_in_synthetic_survey_is_found():
     assert invariance_by_scale(data, ins, scales=codes)["means_comparable"].all()
 
     sales = data["department"] == "sales"
-    data.loc[sales, "INF_FIELD_FEEDBACK"] += 1.0  # sales reads this item one point higher
+    data.loc[sales, "INF_CUSTOMER_FEEDBACK"] += 1.0  # sales reads this item one point higher
     shifted = measurement_invariance(data, model, group="department").set_index("level")
     assert shifted.loc["scalar", "p_diff"] < 1e-4 and not shifted.loc["scalar", "holds"]
     found = locate_noninvariance(data, model, group="department")
-    assert found["parameter"].iloc[0] == "INF_FIELD_FEEDBACK ~ 1"
+    assert found["parameter"].iloc[0] == "INF_CUSTOMER_FEEDBACK ~ 1"
     by_scale = invariance_by_scale(data, ins, scales=codes).set_index("scale")
     assert by_scale["supported_level"].to_dict() == {
         "information_quality": "metric",
         "shared_goals": "scalar",
     }
     partial = measurement_invariance(
-        data, model, group="department", partial=["INF_FIELD_FEEDBACK ~ 1"]
+        data, model, group="department", partial=["INF_CUSTOMER_FEEDBACK ~ 1"]
     ).set_index("level")
     assert partial.loc["scalar", "p_diff"] > 0.05 and partial.loc["scalar", "holds"]
 
@@ -247,3 +248,94 @@ def test_equal_loadings_estimates_match_lavaans_printed_output(hs):
         for item, values in printed.items():
             row = loads.loc[(school, item)]
             assert (round(row["estimate"], 3), round(row["se"], 3), round(row["z"], 3)) == values
+
+
+# --- against R lavaan (tests/reference/invariance_ml.R) ---------------------------------
+
+
+@pytest.mark.parametrize("case", [k for k in r_reference.load("invariance_ml") if k != "versions"])
+def test_ml_invariance_sequence_matches_lavaan(case):
+    ref = r_reference.load("invariance_ml")[case]
+    data = (
+        r_reference.data("holzinger_swineford_1939")
+        if case.startswith("hs")
+        else r_reference.synthetic()
+    )
+    mi = measurement_invariance(data, ref["model"], group=ref["group"]).set_index("level")
+    assert mi["groups"].iloc[0] == ", ".join(ref["groups"])
+    for level in ("configural", "metric", "scalar"):
+        for ours, theirs in [("chi2", "chisq"), ("df", "df"), ("cfi", "cfi"), ("tli", "tli"),
+                             ("rmsea", "rmsea"), ("srmr", "srmr")]:  # fmt: skip
+            assert mi.loc[level, ours] == pytest.approx(ref[level][theirs], abs=1e-4), (level, ours)
+
+
+# --- ordered items: semTools measEq.syntax + lavaan WLSMV (invariance_ordinal.R) ----------
+
+ORDERED_STEPS = {"configural": "configural", "thresholds": "thresholds", "metric": "loadings",
+                 "scalar": "intercepts"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "case", [k for k in r_reference.load("invariance_ordinal") if k != "versions"]
+)
+def test_ordinal_invariance_sequence_matches_lavaan(case):
+    ref = r_reference.load("invariance_ordinal")[case]
+    name = "synth_u12_p45_s3_shifted" if case.startswith("shifted") else "synth_u12_p45_s3"
+    data = r_reference.data(name)
+    mi = measurement_invariance(data, ref["model"], group="department", ordered=True)
+    mi = mi.set_index("level")
+    assert list(mi.index) == list(ORDERED_STEPS)
+    assert (mi["estimator"] == "WLSMV").all() and mi["converged"].all()
+    assert mi["groups"].iloc[0] == ", ".join(ref["groups"])
+    for ours, theirs in ORDERED_STEPS.items():
+        want = ref[theirs]
+        assert mi.loc[ours, "df"] == want["df.scaled"]
+        assert mi.loc[ours, "chi2"] == pytest.approx(want["chisq.scaled"], rel=2e-5, abs=1e-3)
+        for col, key in [("cfi", "cfi.scaled"), ("tli", "tli.scaled"), ("rmsea", "rmsea.scaled")]:
+            assert mi.loc[ours, col] == pytest.approx(want[key], abs=1e-5), (ours, col)
+        if ours != "configural":  # lavTestLRT's scaled-shifted difference test
+            lrt = ref["lrt"][theirs]
+            assert mi.loc[ours, "df_diff"] == lrt["df_diff"]
+            assert mi.loc[ours, "chi2_diff"] == pytest.approx(lrt["chisq_diff"], rel=1e-4)
+            assert mi.loc[ours, "p_diff"] == pytest.approx(lrt["p"], abs=1e-4)
+
+
+def test_planted_threshold_shift_is_found_by_the_ordinal_test():
+    """STR_ROLES_AGREED moved up a category for two in three sales respondents (see
+    tests/reference/synthetic.py): scalar invariance fails; without the shift it holds."""
+    from survey import load_instrument
+
+    ins = load_instrument()
+    shifted = invariance_by_scale(
+        r_reference.data("synth_u12_p45_s3_shifted"), ins, scales=["structural_linkages"]
+    ).iloc[0]
+    clean = invariance_by_scale(
+        r_reference.data("synth_u12_p45_s3"), ins, scales=["structural_linkages"]
+    ).iloc[0]
+    assert shifted["model"] == clean["model"] == "ordinal"
+    assert shifted["estimator"] == "WLSMV"
+    assert clean["supported_level"] == "scalar" and clean["means_comparable"]
+    assert shifted["supported_level"] == "metric" and not shifted["means_comparable"]
+    assert shifted["delta_rmsea_scalar"] > 0.015
+    assert shifted["p_scalar"] < 1e-6 < clean["p_scalar"]  # lavTestLRT: 2.4e-8 and 0.028
+
+
+def test_invariance_by_scale_says_which_model_and_falls_back():
+    from survey import load_instrument
+
+    ins = load_instrument()
+    data = r_reference.data("synth_u12_p45_s3")
+    res = invariance_by_scale(data, ins, scales=["marketing_power", "mutual_learning"]).set_index(
+        "scale"
+    )
+    assert res.loc["marketing_power", "model"] == "continuous"  # percentages, not ordinal
+    assert res.loc["mutual_learning", "model"] == "ordinal"
+    few = invariance_by_scale(data, ins, scales=["mutual_learning"], min_ordinal_n=1000).iloc[0]
+    assert few["model"] == "continuous" and few["estimator"] == "ML"
+    assert "fewer than 1000 answers per group" in few["note"]
+    # A category nobody in one department chose: lavaan cannot fit; continuous model.
+    gap = data.copy()
+    item = "LRN_BRAND"
+    gap.loc[(gap["department"] == "sales") & (gap[item] == 1), item] = 2
+    res = invariance_by_scale(gap, ins, scales=["mutual_learning"]).iloc[0]
+    assert res["model"] == "continuous" and "category is empty" in res["note"]

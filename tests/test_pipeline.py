@@ -11,7 +11,7 @@ from survey.synthetic import generate
 
 def test_constant_item_and_constant_scale_do_not_stop_the_analysis(instrument):
     data = generate(units=5, per_department=8, seed=1).responses
-    data["KNW_MARKET_OWN"] = 6.0
+    data["KNW_CUSTOMERS_OWN"] = 6.0
     for col in instrument.scale_columns("knowledge_other"):
         data[col] = 5.0
     res = run_analysis(data, instrument)

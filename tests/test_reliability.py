@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest
+import r_reference
 
 from analysis.reliability import alpha, item_statistics, omega
 
@@ -149,3 +150,82 @@ def test_constant_item_leaves_raw_alpha_and_names_the_item_for_omega(items):
 def test_alpha_of_constant_items_is_a_clear_error():
     with pytest.raises(ValueError, match=r"\['a', 'b'\] are all constant"):
         alpha(pd.DataFrame({"a": [3.0] * 5, "b": [4.0] * 5}))
+
+
+# --- against R (tests/reference/omega.R, alpha.R) ------------------------------------------
+
+OMEGA_INPUTS = {
+    "bfi": lambda: r_reference.data("bfi"),
+    "bfi15": lambda: r_reference.data("bfi").iloc[:, :15],
+    "bfi_ac": lambda: r_reference.data("bfi").iloc[:, :10],
+    "thurstone": lambda: r_reference.data("thurstone"),
+    "harman74": lambda: r_reference.data("harman74"),
+    "bechtoldt1": lambda: r_reference.data("bechtoldt1"),
+    "bechtoldt2": lambda: r_reference.data("bechtoldt2"),
+    "holzinger14": lambda: r_reference.data("holzinger14"),
+    "reise": lambda: r_reference.data("reise"),
+    "hs": lambda: r_reference.data("holzinger_swineford_1939")[[f"x{i}" for i in range(1, 10)]],
+    "synth_u12_p45_s3": lambda: r_reference.synthetic(items_only=True),
+    "synth_u12_p45_s3_first30": lambda: r_reference.synthetic(items_only=True).iloc[:, :30],
+    "synth_u8_p30_s7": lambda: r_reference.synthetic("synth_u8_p30_s7", items_only=True),
+}
+OMEGA_CASES = [k for k in r_reference.load("omega") if k != "versions"]
+
+
+def _omega_input(case: str) -> pd.DataFrame:
+    return OMEGA_INPUTS[case.rsplit("_", 1)[0]]()
+
+
+def test_omega_reference_covers_heywood_and_two_factor_cases():
+    ref = r_reference.load("omega")
+    cases = [ref[c] for c in OMEGA_CASES]
+    assert len(cases) >= 8
+    assert sum(c["heywood"] for c in cases) >= 3
+    assert sum(c["nfactors"] == 2 for c in cases) >= 3
+
+
+@pytest.mark.parametrize("case", OMEGA_CASES)
+def test_omega_matches_psych(case):
+    ref = r_reference.load("omega")[case]
+    res = omega(_omega_input(case), n_factors=ref["nfactors"]).iloc[0]
+    assert res["omega_h"] == pytest.approx(ref["omega_h"], abs=1e-3)
+    assert res["omega_total"] == pytest.approx(ref["omega_tot"], abs=1e-3)
+    assert res["omega_asymptotic"] == pytest.approx(ref["omega_lim"], abs=1e-3)
+    assert res["alpha"] == pytest.approx(ref["alpha"], abs=1e-9)
+
+
+def test_omega_general_loadings_match_psych_in_a_heywood_case():
+    """The one-factor fit of Phi hits the uniqueness bound; psych stops at the bound where
+    its gradient sends it, and so must we."""
+    from analysis.factor import fa_varimax, minres, oblimin
+
+    ref = r_reference.load("omega")["synth_u12_p45_s3_3"]
+    assert ref["heywood"]
+    corr = r_reference.synthetic(items_only=True).corr().to_numpy()
+    _, phi = oblimin(fa_varimax(corr, 3))
+    np.testing.assert_allclose(phi, np.array(ref["phi"]), atol=1e-4)
+    gamma = minres(phi, 1)[0][:, 0]
+    np.testing.assert_allclose(gamma, ref["gamma"], atol=1e-4)
+    assert gamma.max() > 0.99  # the Heywood loading
+
+
+@pytest.mark.parametrize("case", [k for k in r_reference.load("alpha") if k != "versions"])
+def test_alpha_and_item_statistics_match_psych(case):
+    ref = r_reference.load("alpha")[case]
+    items = (
+        r_reference.data("bfi")[ref["items"]]
+        if case.startswith("bfi")
+        else r_reference.synthetic()[ref["items"]]
+    )
+    reverse = ref["reverse"] if isinstance(ref["reverse"], list) else [ref["reverse"]]
+    res = alpha(items, reverse=reverse).iloc[0]
+    for ours, theirs in [("alpha", "alpha"), ("std_alpha", "std_alpha"), ("g6", "g6"),
+                         ("avg_r", "avg_r"), ("ase", "ase")]:  # fmt: skip
+        assert res[ours] == pytest.approx(ref[theirs], abs=1e-9), ours
+    stats_ = item_statistics(items, reverse=reverse)
+    np.testing.assert_allclose(stats_["r_drop"], ref["r_drop"], atol=1e-9)
+    np.testing.assert_allclose(stats_["alpha_if_dropped"], ref["alpha_if_dropped"], atol=1e-9)
+    np.testing.assert_allclose(
+        stats_["std_alpha_if_dropped"], ref["std_alpha_if_dropped"], atol=1e-9
+    )
+    np.testing.assert_allclose(stats_["mean"], ref["mean"], atol=1e-9)

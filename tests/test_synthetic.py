@@ -97,7 +97,7 @@ def test_unit_levels_are_recoverable(big, instrument):
 def test_null_scenario_plants_no_department_difference():
     diag = generate(units=10, per_department=80, seed=3, scenario="null")
     wide = diag.responses
-    for col in ("INF_MEET_FREQ", "LEA_FOLLOWUP_RATE", "KNW_MARKET_OWN", "ORI_HORIZON_OWN"):
+    for col in ("INF_MEET_FREQ", "LEA_FOLLOWUP_RATE", "KNW_CUSTOMERS_OWN", "ORI_HORIZON_OWN"):
         means = wide[wide[col] != -9].groupby("department")[col].mean()
         assert abs(means["marketing"] - means["sales"]) < 0.25 * wide[col].std(), col
     assert diag.truth["scale_bias"] == {} and diag.truth["self_bias"] == 0.0

@@ -11,11 +11,11 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.brief.render import texts_for
-from analysis.findings import LANGS, Finding, finding_rules
+from analysis.findings import LANGS, Finding, finding_rules, omission_texts
 from analysis.formatting import fmt_ci, fmt_number, fmt_p, fmt_signed
 from analysis.pipeline import Results
 from analysis.scoring import cooperation_index, score_scales
-from analysis.waves import compare_waves
+from analysis.waves import compare_waves, restrict_scales, shared_scales
 from survey.instrument import Instrument
 from survey.schema import validate_responses
 
@@ -26,14 +26,19 @@ MAX_SHOWN = (
 )
 
 
-def _tidy(scores: pd.DataFrame, wave: str) -> pd.DataFrame:
-    coop = cooperation_index(scores).assign(scale=COOPERATION)
+def _tidy(scores: pd.DataFrame, wave: str, instrument: Instrument) -> pd.DataFrame:
+    coop = cooperation_index(scores, instrument).assign(scale=COOPERATION)
     cols = ["department", "scale", "index"]
     both = pd.concat([coop[cols], scores[cols]], ignore_index=True)
     return both.astype({"department": str, "scale": str}).assign(wave=wave)
 
 
-def wave_changes(results: Results, previous: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+def wave_changes(
+    results: Results,
+    previous: pd.DataFrame,
+    instrument: Instrument,
+    previous_instrument: Instrument | None = None,
+) -> pd.DataFrame:
     """This wave against the previous one, per department and scale.
 
     Parameters
@@ -43,7 +48,11 @@ def wave_changes(results: Results, previous: pd.DataFrame, instrument: Instrumen
     previous : DataFrame
         The previous wave's wide response table; validated here (invalid rows dropped).
     instrument : Instrument
-        The instrument both waves follow.
+        This wave's instrument.
+    previous_instrument : Instrument, optional
+        The previous wave's instrument (default: the same). Waves may use different
+        instruments (a full diagnostic, then a pulse form): only the scales both share
+        (same code, same items) are compared; ``attrs["left_out"]`` lists the others.
 
     Returns
     -------
@@ -51,11 +60,25 @@ def wave_changes(results: Results, previous: pd.DataFrame, instrument: Instrumen
         :func:`analysis.waves.compare_waves` on the 0-100 index, waves ``previous`` and
         ``current``, the cooperation index as scale ``cooperation`` first.
     """
-    before = score_scales(validate_responses(previous, instrument).valid, instrument)
-    tidy = pd.concat([_tidy(before, WAVES[0]), _tidy(results.scores, WAVES[1])])
-    return compare_waves(
+    prev_ins = previous_instrument or instrument
+    shared, left_out = shared_scales(prev_ins, instrument)
+    valid_before = validate_responses(previous, prev_ins).valid
+    if prev_ins is instrument and not left_out:
+        before, after, common = score_scales(valid_before, instrument), results.scores, instrument
+    else:
+        # Both waves on the scales and items they share only, the cooperation index too:
+        # a pulse form with three items of a scale is compared on those three items.
+        common = restrict_scales(instrument, shared)
+        before = score_scales(valid_before, restrict_scales(prev_ins, shared))
+        after = score_scales(results.responses, common)
+    tidy = pd.concat([_tidy(before, WAVES[0], common), _tidy(after, WAVES[1], common)])
+    out = compare_waves(
         tidy, value="index", waves=WAVES, min_group_size=results.threshold
     ).reset_index(drop=True)
+    out.attrs["left_out"] = [
+        (prev_ins.scale_map.get(c) or instrument.scale_map[c]).label for c in left_out
+    ]
+    return out
 
 
 def scale_name(code: str, instrument: Instrument, lang: str) -> str:
@@ -119,5 +142,23 @@ def changes_section(changes: pd.DataFrame, instrument: Instrument, lang: str, fi
         else "",
         "none": t["changes_none"].format(**limits),
         "figure": figure,
-        "suppressed": t["changes_suppressed"].format(n=n_hidden) if n_hidden else "",
+        # the template prints this note: what was hidden, and what only one wave asked
+        "suppressed": " ".join(
+            filter(
+                None,
+                [
+                    t["changes_suppressed"].format(n=n_hidden) if n_hidden else "",
+                    left_out_sentence(changes.attrs.get("left_out", []), lang),
+                ],
+            )
+        ),
     }
+
+
+def left_out_sentence(left_out: list, lang: str) -> str:
+    """The sentence naming the scales only one wave has (empty when both share all);
+    ``left_out``: their labels (:class:`survey.instrument.Text`)."""
+    if not left_out:
+        return ""
+    names = [label[lang] if lang in label.languages() else str(label) for label in left_out]
+    return omission_texts()["waves_left_out"][lang].format(scales=", ".join(names))

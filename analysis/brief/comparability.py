@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis.brief.render import texts_for
 from analysis.formatting import fmt_number
-from analysis.invariance import MIN_FIT_N
+from analysis.invariance import MIN_FIT_N, MIN_ORDINAL_N
 from survey.instrument import Instrument
 
 if TYPE_CHECKING:  # analysis.findings pulls in the whole pipeline; the notebook needs less
@@ -48,11 +48,14 @@ def untested(invariance: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def verdict(row: pd.Series, lang: str) -> str:
-    """A scale's invariance level in words (``scalar``, ``not testable: ...``)."""
-    levels = texts_for(lang)["invariance_levels"]
+    """A scale's invariance level in words (``scalar``, ``scalar (ordinal)``, ``not
+    testable: ...``); the ordinal model is named where it was used."""
+    t = texts_for(lang)
+    levels = t["invariance_levels"]
     if row["status"] != "tested":
         return levels[row["status"]]
-    return levels[row["supported_level"]]
+    level = str(levels[row["supported_level"]])
+    return f"{level} ({t['invariance_ordinal']})" if row.get("model") == "ordinal" else level
 
 
 def table_cells(invariance: pd.DataFrame, lang: str) -> dict[str, dict[str, str]]:
@@ -80,11 +83,20 @@ def _names(codes: list[str], instrument: Instrument, lang: str) -> str:
     return ", ".join(instrument.scale_map[c].label[lang] for c in codes)
 
 
-def method_note(lang: str) -> str:
-    """How comparability was tested (the note under the method table)."""
-    return str(texts_for(lang)["invariance_method"]).format(
+def method_note(lang: str, invariance: pd.DataFrame | None = None) -> str:
+    """How comparability was tested (the note under the method table); names the
+    ordinal model when ``invariance`` shows that a scale was tested with it."""
+    t = texts_for(lang)
+    note = str(t["invariance_method"]).format(
         cfi=fmt_number(0.01, lang, 2), rmsea=fmt_number(0.015, lang, 3), df=10
     )
+    if (
+        invariance is not None
+        and "model" in invariance
+        and (invariance["model"] == "ordinal").any()
+    ):
+        note += " " + str(t["invariance_method_ordinal"]).format(min_n=MIN_ORDINAL_N)
+    return note
 
 
 def summary(

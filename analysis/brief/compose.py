@@ -22,16 +22,16 @@ from analysis import charts
 from analysis.brief import comparability
 from analysis.brief.changes import COOPERATION, changes_section, scale_name, wave_changes
 from analysis.brief.render import HERE, data_uri, texts_for
-from analysis.findings import Finding, find_findings, finding_rules
+from analysis.findings import Finding, find_findings, finding_rules, omission_texts
 from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_percent, fmt_signed
 from analysis.invariance import department_invariance
 from analysis.pipeline import OMEGA_MIN_ITEMS, Results
+from survey.errors import UserError
 from survey.instrument import Instrument
 from survey.prototypes import load_prototypes
 from survey.quality import quality_flags
 
 MAX_RECOMMENDATIONS = 5
-MIRROR_FIGURES = ("market_knowledge", "product_knowledge")
 KEY_HEADINGS = {0: "none", 1: "one", 2: "two", 3: "three"}
 # Figure sizes in inches: drawn at the size they print, so chart text keeps its point size.
 FULL = (charts.theme.FULL_WIDTH, 2.9)
@@ -126,7 +126,7 @@ def _figures(
     figs = []
     flagged: tuple[str, ...] = ()
     scales = results.gaps[(results.gaps["level"] == "scale") & ~results.gaps["suppressed"]]
-    scales = scales[scales["code"] != "marketing_power"]
+    scales = scales[~scales["code"].isin(instrument.role_scales("power_split"))]
     if len(scales):
         names = {s.code: s.label[lang] for s in instrument.scales}
         ranked = charts.dumbbell.gap_rows(scales, top=10)["code"]
@@ -146,12 +146,13 @@ def _figures(
             for r in scales.itertuples()
         )
         figs.append(_figure(ax, out / f"gaps_{lang}", alt, t["fig_gaps"]))
-    for construct in MIRROR_FIGURES:
+    charted = [c for c, m in instrument.roles.mirror.items() if m.chart]
+    for construct in charted:
         part = results.mirror[
             (results.mirror["construct"] == construct) & ~results.mirror["suppressed"]
         ]
         if len(part) == 2:
-            name = finding_rules()["constructs"][construct][lang]
+            name = instrument.construct_label(construct, lang)
             ax = charts.plot_mirror(
                 part, construct=construct, title=name, lang=lang, ax=_axes(HALF)
             )
@@ -169,10 +170,13 @@ def _figures(
                     "half",
                 )
             )
-    for column, key, title in (
-        ("INF_MEET_FREQ", "fig_meeting", "meeting_title"),
-        ("LEA_FOLLOWUP_TIME", "fig_follow_up", "follow_up_title"),
+    for role, key, title in (
+        ("meeting_frequency", "fig_meeting", "meeting_title"),
+        ("lead_followup_time", "fig_follow_up", "follow_up_title"),
     ):
+        column = instrument.role(role)
+        if column is None:
+            continue  # the method section says it is left out
         part = results.shares[results.shares["column"] == column]
         if part["group"].nunique() == 2:
             ax = charts.plot_category_shares(
@@ -198,11 +202,12 @@ def _changes(
     lang: str,
     out: Path,
     previous: pd.DataFrame | None,
+    previous_instrument: Instrument | None = None,
 ) -> dict | None:
     """The section on what changed since the previous wave; None without one."""
     if previous is None:
         return None
-    changes = wave_changes(results, previous, instrument)
+    changes = wave_changes(results, previous, instrument, previous_instrument)
     th = finding_rules()["thresholds"]
     present = set(changes["scale"])
     order = [c for c in (COOPERATION, *(s.code for s in instrument.scales)) if c in present]
@@ -226,16 +231,19 @@ def _changes(
     return changes_section(changes, instrument, lang, figure)
 
 
-def _grade(results: Results, lang: str, out: Path) -> tuple[dict | None, str]:
+def _grade(
+    results: Results, instrument: Instrument, lang: str, out: Path
+) -> tuple[dict | None, str]:
     t = texts_for(lang)
-    part = results.shares[results.shares["column"] == "OUT_GRADE"]
-    if part.empty:
+    column = instrument.role("overall_grade")
+    part = results.shares[results.shares["column"] == column]
+    if column is None or part.empty:
         return None, ""
     low = part[part["code"] >= 4].groupby("group")["share"].sum()
     caption = t["grade_caption"].format(
         marketing=fmt_percent(low.get("marketing"), lang), sales=fmt_percent(low.get("sales"), lang)
     )
-    ax = charts.plot_grades(part, lang=lang, ax=_axes((6.0, 2.6)))
+    ax = charts.plot_grades(part, column=column, lang=lang, ax=_axes((6.0, 2.6)))
     return _figure(ax, out / f"grades_{lang}", caption, caption), caption
 
 
@@ -297,12 +305,24 @@ def _method(
         ("duplicates", "duplicate"),
     ):
         quality.append(t[key].format(n=int(flags[col].sum())))
-    limits = [t["limit_prototypes"], t["limit_stage"], t["limit_perception"]]
+    # limitations of analyses the instrument supports; what it does not is said below
+    lacking = {u.analysis for u in results.unsupported}
+    limits = [
+        t[key]
+        for key, analysis in (
+            ("limit_prototypes", "configurations"),
+            ("limit_stage", "relationship_stage"),
+            ("limit_perception", ""),
+        )
+        if analysis not in lacking
+    ]
     limits.append(comparability.summary(invariance, instrument, lang, marked=True))
+    # what this instrument cannot support, said rather than silently missing
+    limits += [omission_texts()["analyses"][u.analysis][lang] for u in results.unsupported]
     return {
         "respondents": rows,
         "reliability": reliability,
-        "comparability": comparability.method_note(lang),
+        "comparability": comparability.method_note(lang, invariance),
         "suppressed": suppressed,
         "threshold_note": t["threshold_note"].format(threshold=results.threshold),
         "omega_note": t["omega_note"].format(k=OMEGA_MIN_ITEMS)
@@ -353,6 +373,7 @@ def compose_brief(
     date: dt.date | None = None,
     invariance: pd.DataFrame | None = None,
     previous: pd.DataFrame | None = None,
+    previous_instrument: Instrument | None = None,
 ) -> dict:
     """The template context of the brief in ``lang``; figures are written to
     ``figures_dir`` (PNG, SVG, alt text) and embedded as data URIs.
@@ -378,6 +399,9 @@ def compose_brief(
         computed here when not given (a few seconds; pass it to compose several briefs).
     previous : DataFrame, optional
         The previous wave's wide response table; adds the section on what changed.
+    previous_instrument : Instrument, optional
+        The instrument of the previous wave (default: ``instrument``); only the scales
+        both waves share are compared, the section names the others.
     """
     t = texts_for(lang)
     out = Path(figures_dir)
@@ -397,13 +421,28 @@ def compose_brief(
         return comparability.legend(list(dict.fromkeys(codes)), instrument, lang)
 
     recs = recommend(findings)
-    summary = results.scale_summary.set_index(["scale", "group"])
-    if ("cooperation", "all") not in summary.index:
+    if lang not in instrument.languages:
         raise ValueError(
+            f"instrument {instrument.id!r} has no {lang!r} texts; a brief is written in "
+            f"its languages: {', '.join(instrument.languages)}"
+        )
+    summary = results.scale_summary.set_index(["scale", "group"])
+    has_index = bool(instrument.role_scales("cooperation_index"))
+    enough = (
+        ("cooperation", "all") in summary.index
+        if has_index
+        else len(results.responses) >= results.threshold
+    )
+    if not enough:
+        raise UserError(
             f"fewer than {results.threshold} respondents rated the cooperation: a brief "
             "would single them out (anonymity threshold)"
         )
-    coop = summary.loc[("cooperation", "all")]
+    coop = (
+        summary.loc[("cooperation", "all")]
+        if has_index
+        else pd.Series({"mean": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")})
+    )
     stages = results.stage.set_index("group")["stage"]
     protos = load_prototypes()
     company_row = results.prototypes[results.prototypes["business_unit"] == "company"]
@@ -419,7 +458,7 @@ def compose_brief(
         )
     else:
         configuration, config_note = "–", protos.approximation_note[lang]
-    grade_figure, grade_caption = _grade(results, lang, out)
+    grade_figure, grade_caption = _grade(results, instrument, lang, out)
     key: list[Finding] = []
     for f in findings:
         if f.id not in {k.id for k in key}:
@@ -438,20 +477,30 @@ def compose_brief(
         text = f"{f.text[lang]} ({t['no_trigger']})"
         return f"{text} †" if comparability.flagged_scale(f, invariance, instrument) else text
 
+    lacking = {u.analysis for u in results.unsupported}
+    verdict = {
+        "index": fmt_number(coop["mean"], lang, 0),
+        "ci": fmt_ci(coop["ci_low"], coop["ci_high"], lang, 0),
+        "stage": t["stages"][stages["all"]] if "all" in stages.index else "–",
+        "configuration": configuration,
+        "configuration_note": config_note,
+        "grade_figure": grade_figure,
+        "grade_caption": grade_caption,
+    }
+    # what the instrument cannot support is not shown (the method section says why)
+    for figure, analysis in (
+        ("index", "cooperation_index"),
+        ("stage", "relationship_stage"),
+        ("configuration", "configurations"),
+    ):
+        if analysis in lacking:
+            verdict[figure] = None
     return {
         "lang": lang,
         "t": t,
         "company": company,
         "date": format_date(date or dt.date.today(), format="long", locale=LOCALES[lang]),
-        "verdict": {
-            "index": fmt_number(coop["mean"], lang, 0),
-            "ci": fmt_ci(coop["ci_low"], coop["ci_high"], lang, 0),
-            "stage": t["stages"][stages["all"]] if "all" in stages.index else "–",
-            "configuration": configuration,
-            "configuration_note": config_note,
-            "grade_figure": grade_figure,
-            "grade_caption": grade_caption,
-        },
+        "verdict": verdict,
         "key_heading": t["key_findings"][KEY_HEADINGS[len(key)]],
         "key_findings": [shown(f) for f in key],
         "gap_findings": [shown(f) for f in gaps],
@@ -467,7 +516,7 @@ def compose_brief(
             "todo": legend([r.because for r in recs]),
         },
         "figures": figures,
-        "changes": _changes(results, instrument, lang, out, previous),
+        "changes": _changes(results, instrument, lang, out, previous, previous_instrument),
         "recommendations": [
             {
                 "title": r.title[lang],
@@ -509,6 +558,7 @@ def make_brief(
     invited: dict[str, int] | None = None,
     invariance: pd.DataFrame | None = None,
     previous: pd.DataFrame | None = None,
+    previous_instrument: Instrument | None = None,
 ) -> tuple[Path, Path]:
     """Write ``brief_<lang>.html`` and ``brief_<lang>.pdf`` (figures in ``figures/``);
     ``invariance`` and ``previous`` as in :func:`compose_brief`."""
@@ -524,5 +574,6 @@ def make_brief(
         invited=invited,
         invariance=invariance,
         previous=previous,
+        previous_instrument=previous_instrument,
     )
     return write_brief(context, out, stem=f"brief_{lang}")

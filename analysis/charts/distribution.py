@@ -84,21 +84,41 @@ def plot_category_shares(
     return ax
 
 
-def plot_grades(shares: pd.DataFrame, *, lang: str = "en", ax: Axes | None = None) -> Axes:
-    """The overall cooperation grade (``OUT_GRADE``) distribution per department.
+def plot_grades(
+    shares: pd.DataFrame,
+    *,
+    column: str | None = None,
+    lang: str = "en",
+    ax: Axes | None = None,
+) -> Axes:
+    """The overall cooperation grade distribution per department.
+
+    ``column``: the item playing the role ``overall_grade``
+    (``instrument.role("overall_grade")``); default: the one column of ``shares``, or the
+    shipped instrument's grade item among several.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> s = pd.DataFrame({"column": "OUT_GRADE", "group": "sales", "code": [1, 2],
+    >>> s = pd.DataFrame({"column": "GRADE", "group": "sales", "code": [1, 2],
     ...                   "label_de": ["1", "2"], "label_en": ["1", "2"],
     ...                   "share": [.4, .6], "n": [10, 10]})
     >>> plot_grades(s).get_title()
     'Overall grade of the cooperation'
     """
+    if column is None:
+        found = list(shares["column"].unique())
+        if len(found) != 1:
+            from survey.instrument import load_instrument
+
+            column = load_instrument().role("overall_grade")  # the shipped instrument's
+            if column not in found:
+                raise ValueError(f"shares hold columns {found}; pass column=")
+        else:
+            column = str(found[0])
     return plot_category_shares(
         shares,
-        column="OUT_GRADE",
+        column=column,
         title=label("grade_title", lang),
         xlabel=label("grade", lang),
         lang=lang,

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from survey.cli.collect import ADMIN_ENV, DB_HELP, load_responses
+from survey.errors import UserError
 
 
 def export(
@@ -24,32 +25,38 @@ def export(
         None, "--format", help="csv, parquet, spss, stata or csv-excel (default: by suffix)."
     ),
     lang: str = typer.Option("en", "--lang", help="Language of SPSS/Stata labels: de or en."),
+    instrument: Path = typer.Option(
+        None, "--instrument", help="Instrument of --data (default: shipped; --project: its own)."
+    ),
 ) -> None:
     """Write the canonical response table, from a file (--data) or from the web survey's
     database (--project, optionally --db; needs the admin key), as CSV, Parquet, SPSS
     (.sav) or Stata (.dta) with labels, or an Excel CSV (UTF-8 BOM, ';', decimal comma)."""
     from survey import load_instrument
-    from survey.collected import write_responses
-    from survey.releases import manifest_path, read_manifest, write_manifest
+    from survey.cli.collect import instrument_of
+    from survey.tables import write_table
 
-    if lang not in ("de", "en"):
-        raise ValueError(f"unknown language {lang!r}; use de or en")
-    ins = load_instrument()
+    ins = instrument_of(project_dir, instrument) if project_dir else load_instrument(instrument)
+    if lang not in ins.languages:
+        raise UserError(f"unknown language {lang!r}; use {' or '.join(ins.languages)}")
+    from survey.collected import coarsen_context
+    from survey.project import DEFAULT_THRESHOLD
+    from survey.releases import manifest_path, read_manifest, write_manifest
+    from survey.tables import neutralise_formulas, table_format
+
     table, project = load_responses(
         ins, data=data, project_dir=project_dir, db=db, admin_key=admin_key, partial=partial
     )
+    origin = read_manifest(data) if data is not None else None
     if data is not None:
         # A file's roles, tenures and languages are coarsened as the database's are.
-        from survey.collected import coarsen_context
-        from survey.project import DEFAULT_THRESHOLD
-
-        floor = read_manifest(data)
-        table = coarsen_context(table, floor["anonymity_threshold"] if floor else DEFAULT_THRESHOLD)
-    # Respondent level: owner-only, formula-looking cells defused in every text format.
-    path = write_responses(table, output, fmt, instrument=ins, lang=lang)
+        floor = origin["anonymity_threshold"] if origin else DEFAULT_THRESHOLD
+        table = coarsen_context(table, floor)
+    if table_format(output, fmt) == "csv":
+        table = neutralise_formulas(table)  # as the admin download and csv-excel do
+    path = write_table(table, output, fmt, instrument=ins, lang=lang)
     # Marks the file as this project's export, so that `run --data` of it keeps to the
     # project's threshold and release log (a copy of an export keeps its origin too).
-    origin = read_manifest(data) if data is not None else None
     if project is not None:
         write_manifest(path, project.folder, project.id, project.anonymity_threshold)
     elif origin is not None:

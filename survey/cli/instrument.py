@@ -21,8 +21,15 @@ def validate(
     ins = load_instrument(path)
     typer.echo(
         f"{ins.source_file}: valid - {len(ins.items)} items, {len(ins.columns())} columns, "
-        f"{len(ins.scales)} scales, {len(ins.mirror_pairs())} mirror pairs"
+        f"{len(ins.scales)} scales, {len(ins.mirror_pairs())} mirror pairs, "
+        f"languages {', '.join(ins.languages)}"
     )
+    support = ins.supported_analyses()
+    lacking = [s for s in support if not s.supported]
+    if not lacking:
+        typer.echo(f"supports every analysis ({len(support)})")
+    for s in lacking:
+        typer.echo(f"left out: {s.missing}: {s.left_out}")
 
 
 @instrument_app.command("export")
@@ -33,12 +40,22 @@ def export(
     lang: str = typer.Option("de,en", "--lang", help="Languages, comma-separated: de, en."),
     output: Path = typer.Option(..., "--output", "-o", help="File to write; print: .html or .pdf."),
     instrument: Path = typer.Option(None, "--instrument", help="Instrument YAML."),
+    project: Path = typer.Option(
+        None, "--project", help="Project folder: its business units become a list to choose."
+    ),
 ) -> None:
     """Export the instrument to a survey tool or as a printable questionnaire."""
     from survey.exporters import export_instrument, parse_languages
     from survey.instrument import load_instrument
 
-    paths = export_instrument(load_instrument(instrument), fmt, output, parse_languages(lang))
+    units = None
+    if project is not None:
+        from survey.project import load_project
+
+        units = load_project(project).business_units
+    paths = export_instrument(
+        load_instrument(instrument), fmt, output, parse_languages(lang), units=units
+    )
     for path in paths:
         typer.echo(f"wrote {path}")
     if fmt == "qualtrics":

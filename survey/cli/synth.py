@@ -19,6 +19,9 @@ def synth(
     output: Path = typer.Option(
         ..., "--output", "-o", help="Wide table to write (.csv or .parquet)."
     ),
+    instrument: Path = typer.Option(
+        None, "--instrument", help="Instrument YAML to follow; default: the shipped one."
+    ),
 ) -> None:
     """Generate a synthetic diagnostic and its ground truth (OUTPUT + .truth.json).
 
@@ -32,9 +35,16 @@ def synth(
     small_unit  like default without data-quality problems, plus a unit of 3 per
                 department (below the anonymity threshold)
     """
+    from survey.instrument import load_instrument
     from survey.synthetic import generate, write_diagnostic
 
-    diag = generate(units=units, per_department=per_department, seed=seed, scenario=scenario)
+    diag = generate(
+        units=units,
+        per_department=per_department,
+        seed=seed,
+        scenario=scenario,
+        instrument=load_instrument(instrument),
+    )
     table, truth = write_diagnostic(diag, output)
     typer.echo(f"wrote {table} ({len(diag.responses)} respondents) and {truth}")
 

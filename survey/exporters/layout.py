@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from survey.instrument import Instrument, Item, Language, Option
+from survey.questionnaire import pages
 
 MATRIX_KINDS = {"agreement", "frequency", "timeband", "yes_no", "grade"}
 
@@ -29,12 +30,15 @@ def blocks(instrument: Instrument) -> list[Block]:
     >>> from survey import load_instrument
     >>> bl = blocks(load_instrument())
     >>> bl[3].code, [i.code for i in bl[3].items], bl[3].matrix
-    ('B04', ['INF_TIMELY', 'INF_USEFUL', 'INF_FIELD_FEEDBACK'], True)
+    ('B04', ['INF_TIMELY', 'INF_USEFUL', 'INF_CUSTOMER_FEEDBACK', 'INF_COMPETITOR_NEWS'], True)
     >>> bl[2].code, [i.code for i in bl[2].items], bl[2].matrix
     ('B03', ['INF_CHANNEL'], False)
     """
     groups: list[list[Item]] = []
-    for item in instrument.items:
+    # Page by page, as the web survey shows them (survey.questionnaire.pages), so that every
+    # export has the web survey's pages and order; a block never spans two pages.
+    ordered = [item for page in pages(instrument) for item in page.items]
+    for item in ordered:
         prev = groups[-1][-1] if groups else None
         matrix = instrument.kind(item) in MATRIX_KINDS
         if (

@@ -1,9 +1,11 @@
 """The respondent-facing web survey and its admin pages (FastAPI, server-rendered, no JS).
 
 Flow: a link (``/s/UNIT[/DEPARTMENT]``) or an invitation (``/t/TOKEN``) shows the welcome
-page with the privacy notice; ``POST /start`` opens a questionnaire and sets the resume
-code as a cookie; ``/q/N`` is page N (context first, then one page per dimension); the last
-page's submit stores the response. Every form is POST-redirect-GET, carries a CSRF token
+page with the privacy notice; ``POST /start`` opens a questionnaire, held by the browser as
+a sealed cookie (``survey.web.sealed``: the server stores nothing while it is filled in);
+``/q/N`` is page N (context first, then one page per dimension); the last page's submit
+stores the response. "Save and continue later" stores the questionnaire under a resume
+code. Every form is POST-redirect-GET, carries a CSRF token
 and is checked on the server; errors are shown next to the field.
 """
 
@@ -13,11 +15,15 @@ import asyncio
 import hmac
 import os
 import secrets
+import threading
 import time
+from collections import deque
 from collections.abc import Mapping
+from contextlib import asynccontextmanager
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from fastapi import FastAPI, Request
@@ -37,17 +43,24 @@ from survey.questionnaire import (
     BadForm,
     Page,
     context_fields,
+    estimated_minutes,
     pages,
     parse_context,
     parse_page,
 )
-from survey.store import PageNotReached, Store, new_resume_code, normalise_code
-from survey.web.guard import GuardMiddleware
+from survey.store import Store, digest, new_resume_code, normalise_code
+from survey.web.guard import HEADERS, GuardMiddleware
+from survey.web.sealed import COOKIE as STATE_COOKIE
+from survey.web.sealed import MAX_CHUNKS, STATE_DAYS, Sealer, joined, split
 
 HERE = Path(__file__).parent
 TEXTS: dict[str, dict[str, str]] = yaml.safe_load((HERE / "texts.yaml").read_text("utf-8"))
 CSS = (HERE / "survey.css").read_bytes()
-RESUME_COOKIE, CSRF_COOKIE, ADMIN_COOKIE = "am_resume", "am_csrf", "am_admin"
+# The only script: the running total of constant sums (the page works without it; the
+# server checks the sum). Pages that have one allow scripts from this origin, no others.
+SUM_JS = (HERE / "sum.js").read_bytes()
+SCRIPT_CSP = dict(HEADERS)[b"content-security-policy"] + b"; script-src 'self'"
+CSRF_COOKIE, ADMIN_COOKIE = "am_csrf", "am_admin"
 ADMIN_HOURS = 8
 INLINE_KINDS = {"agreement", "bipolar", "frequency", "grade", "timeband", "yes_no"}
 
@@ -99,17 +112,22 @@ PROJECT_ENV, DB_ENV = "ALIGNMETER_PROJECT", "ALIGNMETER_DB"
 def app_from_env() -> FastAPI:
     """App factory for several worker processes (``alignmeter serve --workers N``): each
     worker opens the project named by ``$ALIGNMETER_PROJECT`` and ``$ALIGNMETER_DB``."""
-    from survey import load_instrument
     from survey.project import load_project
 
     project = load_project(os.environ[PROJECT_ENV])
     store = Store(os.environ.get(DB_ENV) or project.sqlite_url, project.id)
-    return create_app(project, store, load_instrument())
+    return create_app(project, store, project.load_instrument())
 
 
 def create_app(project: Project, store: Store, instrument: Instrument) -> FastAPI:
     """The ASGI app for one project. Serve it with uvicorn (``alignmeter serve``)."""
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        store.dispose()  # SQLite: checkpoint and truncate the log on SIGTERM too
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.add_middleware(GuardMiddleware)
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -118,13 +136,34 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         lstrip_blocks=True,
     )
     plan = pages(instrument)
+    minutes = {
+        lang: max(1, round(estimated_minutes(instrument, lang))) for lang in project.languages
+    }
+    css = CSS + (f"\n:root {{ --accent: {project.colour}; }}\n".encode() if project.colour else b"")
+    logo_type = None
+    if project.logo_path is not None:
+        from survey.project import LOGO_TYPES
+
+        logo_type = LOGO_TYPES[project.logo_path.suffix]
+        logo_bytes = project.logo_path.read_bytes()
     secret = project.secret.encode()
+    sealer = Sealer(project.secret, project.id)
     key_checks = asyncio.Semaphore(1)
+    # A double click on "start" with an invitation: the second click finds the token used
+    # and gets the state the first one made (kept in memory for two minutes, never stored).
+    recent_starts: dict[str, tuple[float, dict]] = {}
+    open_starts = RateLimit(3600)  # open-link starts per unit in the last hour
+    saves = RateLimit(3600)  # "save for later" per browser (CSRF cookie) in the last hour
 
     async def db(fn, *args, **kwargs):
-        # Store calls are short transactions (well under a millisecond on SQLite); run
-        # inline they beat a thread hop and never queue inside SQLite's busy handler.
-        return fn(*args, **kwargs)
+        # In a worker thread: one slow lock (another process's BEGIN IMMEDIATE, a busy
+        # PostgreSQL) must not stall every other page, static files included.
+        return await run_in_threadpool(partial(fn, *args, **kwargs))
+
+    def settings() -> Project:
+        """project.yaml as it is now: open-link switches and the admin key may change
+        while the server runs (``alignmeter open-links``, ``alignmeter admin-key``)."""
+        return _fresh_project(project)
 
     # --- helpers --------------------------------------------------------------------------
     def pick_lang(request: Request, *candidates: str | None) -> str:
@@ -138,19 +177,27 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
                 return code
         return project.languages[0]
 
-    def csrf_for(cookie: str) -> str:
-        return hmac.new(secret, f"csrf:{cookie}".encode(), "sha256").hexdigest()
+    def bound_to(request: Request) -> str:
+        """What a form's CSRF token is bound to: the browser's CSRF cookie and the
+        questionnaire it holds (a token from one questionnaire does not work for another)."""
+        state = current_state_or_none(request)
+        return state["id"] if state else ""
+
+    def csrf_for(cookie: str, scope: str) -> str:
+        return hmac.new(secret, f"csrf:{cookie}:{scope}".encode(), "sha256").hexdigest()
 
     def render(
         request: Request, name: str, lang: str, status: int = 200, **ctx: Any
     ) -> HTMLResponse:
         cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(16)
+        scope = getattr(request.state, "csrf_scope", None)
         switch = [(code, f"?lang={code}") for code in project.languages]
         html = env.get_template(name).render(
             lang=lang,
             t=texts(lang),
             company=project.company,
-            csrf=csrf_for(cookie),
+            look=look(lang),
+            csrf=csrf_for(cookie, bound_to(request) if scope is None else scope),
             switch=switch if len(switch) > 1 and request.method == "GET" else [],
             **ctx,
         )
@@ -161,6 +208,21 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             )
         return response
 
+    def look(lang: str) -> dict[str, str]:
+        """The client's logo, sender, contact and closing date, shown on every page."""
+        t = texts(lang)
+        contact = project.contact or ""
+        return {
+            "logo": f"/static/logo{project.logo_path.suffix}" if logo_type else "",
+            "logo_alt": t["logo_alt"].format(company=project.company),
+            "sender": t["look_sender"].format(sender=project.sender) if project.sender else "",
+            "contact": contact,
+            "contact_href": f"mailto:{contact}" if "@" in contact and " " not in contact else "",
+            "closes": t["look_closes"].format(date=_date(project.closes, lang))
+            if project.closes
+            else "",
+        }
+
     def message(
         request: Request, lang: str, status: int, heading: str, *paragraphs: str, **ctx: Any
     ) -> HTMLResponse:
@@ -168,7 +230,19 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             request, "message.html.j2", lang, status, heading=heading, paragraphs=paragraphs, **ctx
         )
 
+    def same_origin(request: Request) -> bool:
+        origin = request.headers.get("origin")
+        if origin is None:  # not a browser, or one too old to send it: CSRF token decides
+            return True
+        allowed = {f"{request.url.scheme}://{request.url.netloc}"}
+        if project.base_url:
+            parsed = urlsplit(project.base_url)
+            allowed.add(f"{parsed.scheme}://{parsed.netloc}")
+        return origin in allowed
+
     async def read_form(request: Request) -> dict[str, list[str]]:
+        if not same_origin(request):
+            raise Problem(403, "error_csrf")
         form = await request.form(max_files=0, max_fields=400)
         out: dict[str, list[str]] = {}
         for key, value in form.multi_items():
@@ -180,7 +254,8 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             request.state.lang = langs[0]  # error pages answer in the form's language
         cookie = request.cookies.get(CSRF_COOKIE, "")
         sent = out.pop("csrf", [""])
-        if not cookie or len(sent) != 1 or not _same(sent[0], csrf_for(cookie)):
+        expected = csrf_for(cookie, bound_to(request))
+        if not cookie or len(sent) != 1 or not _same(sent[0], expected):
             raise Problem(403, "error_csrf")
         return out
 
@@ -196,6 +271,58 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
     def redirect(url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303)
 
+    def public_url(request: Request, path: str) -> str:
+        # Never built from the Host header, which whoever sends the request chooses.
+        return (project.base_url.rstrip("/") if project.base_url else "") + path
+
+    # --- the sealed questionnaire state --------------------------------------------------
+    def current_state_or_none(request: Request) -> dict | None:
+        if not hasattr(request.state, "sealed"):
+            box = joined(request.cookies)
+            request.state.sealed = sealer.open(box) if box else None
+        return request.state.sealed
+
+    def with_state(request: Request, response: Response, state: dict) -> Response:
+        parts = split(sealer.seal(state))
+        for i, part in enumerate(parts):
+            response.set_cookie(
+                f"{STATE_COOKIE}{i}",
+                part,
+                httponly=True,
+                samesite="lax",
+                secure=_https(request),
+                max_age=STATE_DAYS * 86400,
+            )
+        for i in range(len(parts), MAX_CHUNKS):
+            if f"{STATE_COOKIE}{i}" in request.cookies:
+                response.delete_cookie(f"{STATE_COOKIE}{i}")
+        return response
+
+    async def current_state(request: Request) -> dict:
+        state = current_state_or_none(request)
+        if state is None:
+            raise Problem(404, "error_no_session")
+        if not hasattr(request.state, "lang"):
+            request.state.lang = state["language"]
+        if state.get("done"):  # no database read per page: the browser knows it finished
+            raise Problem(409, "already_text")
+        return state
+
+    def new_state(lang: str, department: str | None, unit: str | None) -> dict:
+        fixed = [k for k, v in (("department", department), ("unit", unit)) if v]
+        return {
+            "id": secrets.token_hex(16),
+            "language": lang,
+            "department": department,
+            "business_unit": unit,
+            "fixed": fixed,
+            "context": {},
+            "answers": {},
+            "reached": 0,
+            "started": time.time(),
+            "code": None,
+        }
+
     # --- respondent pages -----------------------------------------------------------------
     @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
     async def home(request: Request) -> Response:
@@ -209,30 +336,38 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         check_open()
         lang = pick_lang(request)
         t = texts(lang)
-        privacy = [
-            t["privacy_purpose"],
-            t["privacy_who"],
-            t["privacy_threshold"].format(threshold=project.anonymity_threshold),
-            t["privacy_storage"],
+        # Short above the start button; the rest one click away (a <details>, no script).
+        privacy_short = [
             t["privacy_voluntary"],
+            t["privacy_threshold"].format(threshold=project.anonymity_threshold),
         ]
+        privacy_more = [t["privacy_purpose"], t["privacy_who"], t["privacy_storage"]]
         return render(
             request,
             "welcome.html.j2",
             lang,
-            intro=t["welcome_intro"].format(company=project.company),
-            privacy=privacy,
+            intro=t["welcome_intro"].format(company=project.company, minutes=minutes[lang]),
+            privacy_short=privacy_short,
+            privacy_more=privacy_more,
             entry=entry,
             nonce=secrets.token_urlsafe(12),
         )
 
+    def check_open_link(unit: str | None) -> None:
+        if not settings().open_link_allowed(unit or ""):
+            raise Problem(403, "error_invitation_only")
+
     @app.api_route("/s/{unit}", methods=["GET", "HEAD"], response_class=HTMLResponse)
     async def open_link(request: Request, unit: str) -> Response:
-        return welcome(request, _open_entry(project, instrument, unit, None))
+        entry = _open_entry(project, instrument, unit, None)
+        check_open_link(unit)
+        return welcome(request, entry)
 
     @app.api_route("/s/{unit}/{department}", methods=["GET", "HEAD"], response_class=HTMLResponse)
     async def open_link_department(request: Request, unit: str, department: str) -> Response:
-        return welcome(request, _open_entry(project, instrument, unit, department))
+        entry = _open_entry(project, instrument, unit, department)
+        check_open_link(unit)
+        return welcome(request, entry)
 
     @app.api_route("/t/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
     async def invitation(request: Request, token: str) -> Response:
@@ -247,88 +382,76 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         entry, nonce = _single(form, "entry"), _single(form, "nonce")
         if not 8 <= len(nonce) <= 40:
             raise BadForm("the start form was changed")
-        # The code follows from this browser's form: a double click opens one questionnaire.
-        code = _start_code(secret, request.cookies.get(CSRF_COOKIE, ""), nonce, entry)
+        now = time.time()
+        for key in [k for k, (t0, _) in recent_starts.items() if now - t0 > 120]:
+            recent_starts.pop(key, None)
         if entry.startswith("t:"):
+            key = _start_code(secret, request.cookies.get(CSRF_COOKIE, ""), nonce, entry)
             department, unit, _ = await db(_check_token, store, entry[2:], allow_used=True)
-            if not await db(store.redeem_token, entry[2:]) and not await _started(code):
+            if await db(store.redeem_token, entry[2:]):
+                state = new_state(lang, department, unit)
+                recent_starts[key] = (now, state)
+            elif key in recent_starts:
+                state = recent_starts[key][1]
+            else:
                 raise Problem(410, "error_token_used")
         else:
             _, unit, department = ([*entry.split(":"), "", "", ""])[:3]
             if entry != _open_entry(project, instrument, unit or None, department or None):
                 raise BadForm("the link data was changed")
-        await db(
-            partial(
-                store.start_session,
-                lang,
-                department=department or None,
-                business_unit=unit or None,
-                code=code,
-            )
-        )
-        response = redirect("/q/0")
-        response.set_cookie(
-            RESUME_COOKIE, code, httponly=True, samesite="lax", secure=_https(request)
-        )
-        return response
+            current = settings()
+            check_open_link(unit)
+            if not open_starts.allow(unit, current.open_link_rate):
+                raise Problem(429, "error_rate_limited")
+            state = new_state(lang, department or None, unit or None)
+        return with_state(request, redirect("/q/0"), state)
 
-    def fixed_of(session) -> tuple[str, ...]:
+    def fixed_of(state: dict) -> tuple[str, ...]:
         # Once items were answered, the department that named the other side stays.
-        return session.fixed + (("department",) if session.reached > 0 else ())
-
-    async def _started(code: str) -> bool:
-        # The other click of a double click redeemed the token: wait for its session.
-        for _ in range(40):
-            if await db(store.session, code) is not None:
-                return True
-            await asyncio.sleep(0.05)
-        return False
-
-    async def current_session(request: Request):
-        code = request.cookies.get(RESUME_COOKIE, "")
-        session = await db(store.session, code) if code else None
-        if session is not None and not hasattr(request.state, "lang"):
-            request.state.lang = session.language
-        if session is None:
-            if code and await db(store.is_finished, code):
-                raise Problem(409, "already_text")
-            raise Problem(404, "error_no_session")
-        return code, session
+        fixed = tuple(state.get("fixed") or ())
+        return fixed + (("department",) if state["reached"] > 0 else ())
 
     @app.get("/q/{number}", response_class=HTMLResponse)
     async def show_page(request: Request, number: int) -> Response:
-        _code, session = await current_session(request)
+        state = await current_state(request)
         if not 0 <= number < len(plan):
             raise Problem(404, "error_not_found")
-        if number > session.reached or (number > 0 and not session.department):
-            return redirect(f"/q/{min(session.reached, len(plan) - 1)}")
-        lang = pick_lang(request, session.language)
-        values = _form_values(instrument, plan[number], session.answers, session.context)
-        return page_response(request, lang, plan[number], session, values, {})
+        if number > state["reached"] or (number > 0 and not state["department"]):
+            return redirect(f"/q/{min(state['reached'], len(plan) - 1)}")
+        lang = pick_lang(request, state["language"])
+        values = _form_values(instrument, plan[number], state["answers"], state["context"])
+        return page_response(request, lang, plan[number], state, values, {})
 
-    def page_response(request, lang, page, session, values, errors) -> HTMLResponse:
+    def page_response(request, lang, page, state, values, errors) -> HTMLResponse:
         t = texts(lang)
         if page.key == "context":
             heading, intro = t["context_heading"], t["context_intro"]
-            if "department" in fixed_of(session) and "department" not in session.fixed:
-                name = instrument.departments[session.department][lang]
+            if "department" in fixed_of(state) and "department" not in state["fixed"]:
+                name = instrument.departments[state["department"]][lang]
                 intro = f"{intro} {t['department_kept'].format(department=name)}"
             questions = _context_questions(
-                instrument, project, fixed_of(session), lang, values, errors
+                instrument, project, fixed_of(state), lang, values, errors
             )
         else:
             heading, intro = instrument.dimensions[page.key][lang], t["optional_note"]
-            questions = [
-                _question(instrument, item, lang, session.department, values, errors, t)
-                for item in page.items
-            ]
-        return render(
+            if page.parts > 1:
+                heading = t["page_part"].format(heading=heading, part=page.part, parts=page.parts)
+        groups = (
+            [{"heading": "", "intro": "", "questions": questions}]
+            if page.key == "context"
+            else _groups(instrument, page, lang, state["department"], values, errors, t)
+        )
+        questions = [q for g in groups for q in g["questions"]]
+        sums = any(instrument.kind(i) == "constant_sum" for i in page.items)
+        response = render(
             request,
             "page.html.j2",
             lang,
             422 if errors else 200,
             heading=heading,
             intro=intro,
+            groups=groups,
+            script="sum.js" if sums else "",
             questions=questions,
             errors=errors,
             number=page.number,
@@ -336,6 +459,9 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             last=page.number == len(plan) - 1,
             progress_text=t["progress"].format(page=page.number + 1, pages=len(plan)),
         )
+        if sums:
+            response.headers["content-security-policy"] = SCRIPT_CSP.decode()
+        return response
 
     @app.post("/q/{number}")
     async def submit_page(request: Request, number: int) -> Response:
@@ -348,61 +474,68 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             raise BadForm(f"unknown action {action!r}")
         lang = pick_lang(request, _single(form, "lang"))
         page = plan[number]
-        # Item pages need the session only when they must be shown again (errors): the
-        # common path is one transaction.
-        code, session = request.cookies.get(RESUME_COOKIE, ""), None
+        state = await current_state(request)
+        if number > state["reached"]:
+            raise BadForm("this page has not been reached yet")
         if page.key == "context":
-            code, session = await current_session(request)
-            parsed = parse_context(
-                form, instrument, project.business_units, fixed_of(session), lang
-            )
-            if "department" not in parsed.context and not session.department:
-                return page_response(request, lang, page, session, form, parsed.errors)
+            parsed = parse_context(form, instrument, project.business_units, fixed_of(state), lang)
+            if "department" not in parsed.context and not state["department"]:
+                return page_response(request, lang, page, state, form, parsed.errors)
         else:
             parsed = parse_page(form, instrument, page, lang)
         if parsed.errors:  # also for "back" and "save": nothing typed is dropped unseen
-            session = session or (await current_session(request))[1]
-            return page_response(request, lang, page, session, form, parsed.errors)
-        reached = number + 1 if action == "next" else number
-        try:
-            saved = await db(
-                partial(
-                    store.save_page,
-                    code,
-                    reached,
-                    answers=parsed.answers,
-                    context=parsed.context,
-                    language=lang,
-                    shown=number,
-                )
-            )
-        except PageNotReached:
-            raise BadForm("this page has not been reached yet") from None
-        if not saved:  # finished meanwhile (a parallel double submit) or gone
-            finished = await db(store.is_finished, code)
-            raise Problem(409, "already_text") if finished else Problem(404, "error_no_session")
+            return page_response(request, lang, page, state, form, parsed.errors)
+        state = _merged(state, parsed.answers, parsed.context, lang, number, action)
         if action == "back":
-            return redirect(f"/q/{max(number - 1, 0)}")
+            return with_state(request, redirect(f"/q/{max(number - 1, 0)}"), state)
         if action == "save":
-            return redirect("/saved")
+            if not saves.allow(request.cookies.get(CSRF_COOKIE, ""), SAVES_PER_HOUR):
+                raise Problem(429, "error_rate_limited")
+            state["code"] = state.get("code") or new_resume_code()
+            await db(store.save_state, state["code"], state)
+            return with_state(request, redirect("/saved"), state)
         if number < len(plan) - 1:
-            return redirect(f"/q/{number + 1}")
-        result = await db(partial(store.finish, code, instrument_version=instrument.version))
-        if result == "unknown":
-            raise Problem(404, "error_no_session")
-        # The cookie stays: Back or a resent form then meets "already submitted".
-        return redirect(f"/thanks?lang={lang}")
+            return with_state(request, redirect(f"/q/{number + 1}"), state)
+        if not state["department"] or not state["business_unit"]:
+            raise BadForm("department or unit missing")
+        result = await db(partial(store.finish, state, instrument_version=instrument.version))
+        if result == "already":  # the other of two parallel submits
+            raise Problem(409, "already_text")
+        # The state stays, marked done: Back or a resent form then meets "already submitted".
+        return with_state(request, redirect(f"/thanks?lang={lang}"), state | {"done": True})
 
     @app.get("/thanks", response_class=HTMLResponse)
     async def thanks(request: Request) -> Response:
         lang = pick_lang(request)
         t = texts(lang)
-        return message(request, lang, 200, t["thanks_heading"], t["thanks_text"])
+        when = (
+            t["thanks_when_closes"].format(closes=_date(project.closes, lang))
+            if project.closes
+            else t["thanks_when_open"]
+        )
+        present = (
+            t["thanks_results_date"].format(
+                results=_date(project.results, lang), company=project.company
+            )
+            if project.results
+            else t["thanks_results_later"].format(company=project.company)
+        )
+        how = t["thanks_how"].format(threshold=project.anonymity_threshold)
+        return message(
+            request,
+            lang,
+            200,
+            t["thanks_heading"],
+            t["thanks_text"],
+            next_steps=[f"{when} {present}", how],
+        )
 
     @app.get("/saved", response_class=HTMLResponse)
     async def saved(request: Request) -> Response:
-        code, session = await current_session(request)
-        lang = pick_lang(request, session.language)
+        state = await current_state(request)
+        if not state.get("code"):
+            raise Problem(404, "error_no_session")
+        lang = pick_lang(request, state["language"])
         t = texts(lang)
         return message(
             request,
@@ -410,8 +543,8 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             200,
             t["saved_heading"],
             t["saved_intro"],
-            code=code,
-            resume_url=f"{request.base_url}resume?lang={lang}",
+            code=state["code"],
+            resume_url=public_url(request, f"/resume?lang={lang}"),
         )
 
     @app.get("/resume", response_class=HTMLResponse)
@@ -425,36 +558,28 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         lang = pick_lang(request, _single(form, "lang"))
         typed = _single(form, "code")[:40]
         code = normalise_code(typed)
-        session = await db(store.session, code) if code else None
-        if session is None:
-            if code and await db(store.is_finished, code):
-                raise Problem(409, "already_text")
+        state = await db(store.saved_state, code) if code else None
+        if state is None:
             error = texts(lang)["resume_unknown"]
             return render(request, "resume.html.j2", lang, 404, value=typed, error=error)
-        response = redirect(f"/q/{min(session.reached, len(plan) - 1)}")
-        response.set_cookie(
-            RESUME_COOKIE, code, httponly=True, samesite="lax", secure=_https(request)
-        )
-        return response
+        request.state.sealed = state  # the page's forms are bound to this questionnaire
+        if await db(store.is_finished, state["id"]):
+            raise Problem(409, "already_text")
+        response = redirect(f"/q/{min(state['reached'], len(plan) - 1)}")
+        return with_state(request, response, state)
 
     # --- admin ----------------------------------------------------------------------------
-    def admin_token(expires: int) -> str:
-        # Signed with the key's hash too: a new admin key signs out every session.
-        payload = f"admin:{expires}:{project.admin_key_hash}".encode()
-        sig = hmac.new(secret, payload, "sha256").hexdigest()
-        return f"{expires}.{sig}"
+    def key_fp(current: Project) -> str:
+        return digest(f"admin-key:{current.admin_key_hash}")
 
-    def is_admin(request: Request) -> bool:
-        cookie = request.cookies.get(ADMIN_COOKIE, "")
-        expires = cookie.partition(".")[0]
-        if not (expires.isascii() and expires.isdigit() and len(expires) <= 12):
-            return False
-        return int(expires) >= time.time() and _same(cookie, admin_token(int(expires)))
+    async def is_admin(request: Request) -> bool:
+        sid = request.cookies.get(ADMIN_COOKIE, "")
+        return bool(sid) and await db(store.admin_session_valid, sid, key_fp(settings()))
 
     @app.get("/admin", response_class=HTMLResponse)
     async def admin(request: Request) -> Response:
         lang = pick_lang(request)
-        if not is_admin(request):
+        if not await is_admin(request):
             return render(request, "admin.html.j2", lang, 401, login=True, error="")
         from survey.collected import project_cells, status_table
         from survey.releases import ReleaseLog, record_status
@@ -473,8 +598,11 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             table["business_unit"].map(project.business_units).fillna(table["business_unit"])
         )
         rows = table.astype(str).replace({"nan": "", "None": ""}).to_numpy().tolist()
+        current = settings()
         links = [
-            (name, f"{request.base_url}s/{code}") for code, name in project.business_units.items()
+            (name, public_url(request, f"/s/{code}"))
+            for code, name in project.business_units.items()
+            if current.open_link_allowed(code)
         ]
         return render(
             request,
@@ -492,16 +620,17 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         form = await read_form(request)
         lang = pick_lang(request, _single(form, "lang"))
         key = _single(form, "key")[:200]
+        current = settings()
         async with key_checks:  # scrypt takes 16 MB and ~50 ms: one check at a time
-            valid = await run_in_threadpool(project.check_admin_key, key)
+            valid = await run_in_threadpool(current.check_admin_key, key)
         if not valid:
             error = texts(lang)["admin_wrong_key"]
             return render(request, "admin.html.j2", lang, 401, login=True, error=error)
-        expires = int(time.time()) + ADMIN_HOURS * 3600
+        sid = await db(store.new_admin_session, key_fp(current), ADMIN_HOURS)
         response = redirect("/admin")
         response.set_cookie(
             ADMIN_COOKIE,
-            admin_token(expires),
+            sid,
             httponly=True,
             samesite="strict",
             secure=_https(request),
@@ -512,19 +641,24 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
     @app.post("/admin/logout")
     async def admin_logout(request: Request) -> Response:
         await read_form(request)
+        sid = request.cookies.get(ADMIN_COOKIE, "")
+        if sid:
+            await db(store.end_admin_sessions, sid)
         response = redirect("/admin")
         response.delete_cookie(ADMIN_COOKIE)
         return response
 
     @app.get("/admin/export.csv")
     async def admin_export(request: Request) -> Response:
-        if not is_admin(request):
+        if not await is_admin(request):
             raise Problem(401, "admin_need_key")
         from survey.collected import coarsen_context, collected_responses
+        from survey.responses import instrument_columns
         from survey.tables import neutralise_formulas
 
         table = await run_in_threadpool(collected_responses, store, instrument)
         table = neutralise_formulas(coarsen_context(table, project.anonymity_threshold))
+        table = table.assign(**instrument_columns(instrument))  # which instrument, version
         return Response(
             table.to_csv(index=False),
             media_type="text/csv; charset=utf-8",
@@ -532,8 +666,20 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         )
 
     @app.get("/static/survey.css")
-    async def css() -> Response:
-        return Response(CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+    async def stylesheet() -> Response:
+        return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+    @app.get("/static/sum.js")
+    async def sum_script() -> Response:
+        return Response(
+            SUM_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"}
+        )
+
+    @app.get("/static/logo{suffix}")
+    async def logo(suffix: str) -> Response:
+        if logo_type is None or suffix != project.logo_path.suffix:
+            raise Problem(404, "error_not_found")
+        return Response(logo_bytes, media_type=logo_type, headers={"Cache-Control": "max-age=3600"})
 
     # --- errors: always a page and a 4xx -------------------------------------------------
     def problem_page(request: Request, status: int, key: str, **values: object) -> Response:
@@ -541,6 +687,7 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         t = texts(lang)
         text = t[key].format(**values) if values else t[key]
         heading = t["thanks_heading"] if key == "already_text" else t["error_heading"]
+        request.state.csrf_scope = ""  # the state cookie may be the problem
         return message(request, lang, status, heading, text, home=None)
 
     @app.exception_handler(Problem)
@@ -561,6 +708,73 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         return problem_page(request, exc.status_code, key)
 
     return app
+
+
+SAVES_PER_HOUR = 30
+
+
+class RateLimit:
+    """Events per key in a sliding window, in this process's memory (never stored)."""
+
+    def __init__(self, window_s: float) -> None:
+        self.window = window_s
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str, limit: int) -> bool:
+        if limit <= 0:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen.setdefault(key, deque())
+            while seen and now - seen[0] > self.window:
+                seen.popleft()
+            if len(seen) >= limit:
+                return False
+            seen.append(now)
+            if len(self._seen) > 10000:  # many browsers: forget the idle ones
+                for k in [k for k, v in self._seen.items() if not v or now - v[-1] > self.window]:
+                    del self._seen[k]
+            return True
+
+
+def _merged(state, answers, context, lang, number, action) -> dict:
+    """The state after one page: answers merged (None withdraws), furthest page moved on."""
+    merged = {
+        k: v for k, v in ((state["answers"] or {}) | (answers or {})).items() if v is not None
+    }
+    ctx = (state["context"] or {}) | (context or {})
+    reached = number + 1 if action == "next" else number
+    return state | {
+        "answers": merged,
+        "context": ctx,
+        "reached": max(state["reached"], reached),
+        "department": ctx.get("department", state["department"]),
+        "business_unit": ctx.get("business_unit", state["business_unit"]),
+        "language": lang,
+    }
+
+
+_project_cache: dict[Path, tuple[float, Project]] = {}
+
+
+def _fresh_project(project: Project) -> Project:
+    """``project`` re-read when its file changed on disk (cheap: one stat)."""
+    from survey.project import CONFIG_NAME, ProjectError, load_project
+
+    path = project.folder / CONFIG_NAME
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return project
+    cached = _project_cache.get(path)
+    if cached is None or cached[0] != mtime:
+        try:
+            cached = (mtime, load_project(project.folder))
+        except ProjectError:
+            return cached[1] if cached else project
+        _project_cache[path] = cached
+    return cached[1]
 
 
 _STATUS = ("invited", "in_progress", "complete")
@@ -641,7 +855,6 @@ def _context_questions(ins, project, fixed, lang, values, errors) -> list[dict]:
                 for code, label in options.items()
             ],
             {current},
-            required=required,
         )
         out.append(
             _view(col, "choice", question.text[lang], errors, options=opts, inline=False)
@@ -683,12 +896,17 @@ def _question(
         ]
         total = ins.response_type(item).total
         hint = (
-            t["points_of"].format(total=total)
+            t["sum_hint"].format(total=total)
             if total
             else t["percent_hint"].format(min=low, max=high)
         )
         dk_name = item.code + DK_SUFFIX if item.dont_know else ""
+        typed = [_integer_or_zero(box["value"]) for box in inputs]
         return _view(item.code, "numbers", legend, errors, inputs=inputs, hint=hint) | {
+            "total": total or 0,
+            "sum_template": t["sum_total"],
+            "sum_text": t["sum_total"].format(sum=sum(typed), total=total) if total else "",
+            "unit": "" if total else "%",
             "min": low,
             "max": high,
             "dk_name": dk_name,
@@ -717,20 +935,81 @@ def _options(
 ) -> list[dict]:
     extra = " required" if required else ""
     return [
-        {"html": _option_html(kind, name, i, v, label, v in chosen, extra, v == dont_know)}
+        {
+            "html": _option_html(kind, name, i, v, label, v in chosen, extra, v == dont_know),
+            "dk": v == dont_know,
+        }
         for i, (v, label) in enumerate(pairs, start=1)
     ]
 
 
 def _view(name: str, kind: str, legend: str, errors: Mapping[str, str], **extra: Any) -> dict:
-    short = legend if len(legend) <= 70 else legend[:67].rstrip() + "…"
     return {
         "name": name,
         "kind": kind,
         "legend": legend,
-        "short": short,
         "error": errors.get(name, ""),
         "anchor": f"{name}-1",
         "required": False,
         "hint": "",
     } | extra
+
+
+def _integer_or_zero(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def _date(day, lang: str) -> str:
+    if lang == "de":
+        return f"{day.day}.{day.month}.{day.year}"
+    return f"{day.day} {day:%B} {day.year}"  # English month names whatever the locale
+
+
+def _groups(
+    ins: Instrument,
+    page: Page,
+    lang: str,
+    department: str | None,
+    values: Mapping[str, list[str]],
+    errors: Mapping[str, str],
+    t: Mapping[str, str],
+) -> list[dict]:
+    """The page's questions in groups: the self-image items of mirror pairs under a heading
+    naming the respondent's own department, then their twins under the other one's, at the
+    place of the first mirror item; other items stay where they are."""
+
+    def view(item: Item) -> dict:
+        return _question(ins, item, lang, department, values, errors, t)
+
+    mirrored = [i for i in page.items if i.mirror_of and i.perspective in ("self", "other")]
+    if not mirrored or department is None:
+        return [{"heading": "", "intro": "", "questions": [view(i) for i in page.items]}]
+    names = {
+        "own": ins.departments[department][lang],
+        "other": ins.departments[ins.other_department(department)][lang],
+    }
+    first = page.items.index(mirrored[0])
+    before = [i for i in page.items[:first] if i not in mirrored]
+    after = [i for i in page.items[first:] if i not in mirrored]
+    own = [i for i in mirrored if i.perspective == "self"]
+    other = [i for i in mirrored if i.perspective == "other"]
+    groups = [{"heading": "", "intro": "", "questions": [view(i) for i in before]}]
+    groups.append(
+        {
+            "heading": t["mirror_own_heading"].format(**names),
+            "intro": t["mirror_intro"].format(**names),
+            "questions": [view(i) for i in own],
+        }
+    )
+    groups.append(
+        {
+            "heading": t["mirror_other_heading"].format(**names),
+            "intro": "",
+            "questions": [view(i) for i in other],
+        }
+    )
+    groups.append({"heading": "", "intro": "", "questions": [view(i) for i in after]})
+    return [g for g in groups if g["questions"]]

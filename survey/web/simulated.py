@@ -116,6 +116,8 @@ def walk(
     for page in pages(instrument):
         response = client.get(f"/q/{page.number}")
         out.statuses.append(response.status_code)
+        if response.status_code == 200:  # the CSRF token is bound to this questionnaire
+            csrf = CSRF.search(response.text).group(1)
         form = page_form(instrument, page, rng, department=department, business_unit=business_unit)
         if page.key == "context":  # preset by the link: not asked, not sent
             form = {k: v for k, v in form.items() if f'name="{k}"' in response.text}
