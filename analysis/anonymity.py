@@ -39,3 +39,20 @@ def suppressed_groups(counts: pd.Series, threshold: int = DEFAULT_THRESHOLD) -> 
     """Names of the suppressed groups (see :func:`suppression_mask`)."""
     mask = suppression_mask(counts, threshold)
     return [str(g) for g in counts.index[mask]]
+
+
+def masked_counts(counts: pd.Series, threshold: int = DEFAULT_THRESHOLD) -> pd.Series:
+    """Counts with every value from 1 to ``threshold - 1`` shown as ``"<threshold"``: for
+    counts of flagged or quarantined respondents, which leave a notebook only this way.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> masked_counts(pd.Series({"speeder": 0, "straight_liner": 2, "partial": 9})).to_dict()
+    {'speeder': 0, 'straight_liner': '<5', 'partial': 9}
+    """
+    if threshold < 1:
+        raise ValueError("threshold must be at least 1")
+    out = counts.astype(int).astype(object)
+    out[(counts > 0) & (counts < threshold)] = f"<{threshold}"
+    return out

@@ -19,6 +19,7 @@ import typer
 from analysis import cli_notebooks as notebooks_commands
 from analysis import cli_run as run_commands
 from survey.cli import collect as collect_commands
+from survey.cli import confirm as confirm_commands
 from survey.cli import export as export_commands
 from survey.cli import ingest as ingest_commands
 from survey.cli import instrument as instrument_commands
@@ -53,6 +54,7 @@ def main(
 for module in (
     instrument_commands,
     collect_commands,
+    confirm_commands,
     synth_commands,
     export_commands,
     ingest_commands,

@@ -20,30 +20,52 @@ def run(
     instrument: Path = typer.Option(
         None, "--instrument", help="Instrument YAML the table follows; default: the shipped one."
     ),
-    threshold: int = typer.Option(5, "--threshold", min=2, help="Anonymity threshold."),
+    threshold: int = typer.Option(
+        None, "--threshold", min=2, help="Anonymity threshold (default 5, or the project's)."
+    ),
     output: Path = typer.Option(
         ..., "--output", "-o", help="Folder for executed notebooks and HTML."
     ),
 ) -> None:
-    """Execute every notebook with papermill into OUTPUT and render each to HTML."""
+    """Execute every notebook with papermill into OUTPUT and render each to HTML.
+
+    The notebooks see only what may be released: cells held back for unconfirmed bursts of
+    near-identical answers, or by the delta rule against the project's earlier releases
+    (when DATA is a project's export), are left out, and the release is recorded."""
+    import tempfile
+
     from papermill.exceptions import PapermillExecutionError
 
     from analysis.cli import STATE
     from analysis.notebooks import run_notebooks
     from survey import load_instrument
-    from survey.tables import read_table
+    from survey.project import DEFAULT_THRESHOLD
+    from survey.publication import floor_threshold, prepare_release
+    from survey.tables import read_table, write_table
 
-    if data is not None:
-        read_table(data, load_instrument(instrument))  # an unreadable file fails here, clearly
-    try:
-        written = run_notebooks(
-            output, data=data, lang=lang, threshold=threshold, instrument=instrument
-        )
-    except PapermillExecutionError as exc:
-        raise UserError(
-            f"a notebook stopped at cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
-            f"(the executed notebook in {output} shows where)"
-        ) from None
+    threshold = floor_threshold(data, threshold, DEFAULT_THRESHOLD)
+    with tempfile.TemporaryDirectory(prefix="alignmeter-") as scratch:
+        released = None
+        if data is not None:
+            ins = load_instrument(instrument)
+            table = read_table(data, ins)  # an unreadable file fails here, clearly
+            release = prepare_release(
+                table, ins, threshold=threshold, data_file=data, kind="notebooks"
+            )
+            for line in release.messages():
+                typer.echo(line, err=True)
+            # Only the released rows reach the notebooks, through a private file outside
+            # the output folder.
+            released = write_table(release.table, Path(scratch) / "released.csv")
+        try:
+            written = run_notebooks(
+                output, data=released, lang=lang, threshold=threshold, instrument=instrument
+            )
+        except PapermillExecutionError as exc:
+            raise UserError(
+                f"a notebook stopped at cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
+                f"(the executed notebook in {output} shows where)"
+            ) from None
     for nb, html in written:
         if not STATE["quiet"]:
             typer.echo(f"wrote {nb} and {html}")

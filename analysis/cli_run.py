@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -25,25 +26,64 @@ def _console():
     return Console(quiet=STATE["quiet"], soft_wrap=True, highlight=False)
 
 
-def _analyse(data: Path, ins, threshold: int, output: Path):
-    """Read, validate and analyse ``data``; quarantine rows are numbered as in the file."""
+def analyse_release(data: Path, ins, threshold: int, output: Path, *, kind: str = "run"):
+    """Read, validate and analyse what may be released of ``data``; quarantine rows are
+    numbered as in the file.
+
+    The one call for every command that publishes results (``run``, ``brief``, ``deck``):
+    cells reached by unconfirmed bursts of near-identical answers, and cells that changed
+    by fewer respondents than the threshold since an earlier release of the same project,
+    are left out of every table (``Results.notes`` rows of table ``release`` say which and
+    why, and so does a line on stderr); the release is recorded in the project's log.
+    """
+    import pandas as pd
+
     from analysis.pipeline import NoValidResponses, run_analysis
+    from survey.publication import prepare_release
     from survey.tables import file_rows, read_table, write_quarantine
 
     rejects: list[dict] = []
-    try:
-        results = run_analysis(
-            read_table(data, ins, rejects=rejects), ins, threshold=threshold, rejects=rejects
-        )
-    except NoValidResponses as exc:
+    table = read_table(data, ins, rejects=rejects)
+    release = prepare_release(
+        table, ins, threshold=threshold, data_file=data, kind=kind, rejects=rejects
+    )
+    quarantine = release.quarantine
+    if len(quarantine):
+        quarantine["row"] = file_rows(data, quarantine["row"].tolist())
+    if quarantine["row"].nunique() == len(table):
         listed = _listed(data, output)
-        write_quarantine(
-            exc.quarantine.assign(row=file_rows(data, exc.quarantine["row"].tolist())), listed
-        )
+        write_quarantine(quarantine, listed)
+        exc = NoValidResponses(quarantine)
         raise UserError(f"{data}: {exc}; every failing cell is listed in {listed}") from None
-    if len(results.quarantine):
-        results.quarantine["row"] = file_rows(data, results.quarantine["row"].tolist())
+    for line in release.messages():
+        typer.echo(line, err=True)
+    try:
+        results = run_analysis(release.table, ins, threshold=threshold, rejects=release.rejects)
+    except NoValidResponses:
+        raise UserError(
+            f"{data}: nothing may be released: every cell with valid answers is held back "
+            f"({'; '.join(release.messages())})"
+        ) from None
+    results.quarantine = quarantine
+    results.notes = pd.concat([results.notes, release.notes()], ignore_index=True)
     return results
+
+
+_analyse = analyse_release  # the name the commands here have always used
+
+
+def _quarantine_summary(quarantine):
+    """The quarantine for a table handed around: failing rows per column and reason."""
+    import pandas as pd
+
+    if quarantine.empty:
+        return pd.DataFrame(columns=["column", "reason", "rows"])
+    return (
+        quarantine.groupby(["column", "reason"], sort=True)["row"]
+        .nunique()
+        .rename("rows")
+        .reset_index()
+    )
 
 
 def write_quarantine(quarantine, path: Path) -> Path:
@@ -73,7 +113,7 @@ def _rejected(results, data: Path, listed: Path) -> None:
     typer.echo(
         f"{data}: {rows} row{'s' if rows > 1 else ''} failed validation and were left out of "
         f"the analysis; every failing cell is listed in {listed} (first: row {first['row']}, "
-        f"column {first['column']}, value {first['value']!r}: {first['reason']})",
+        f"column {first['column']}: {first['reason']})",  # never the value: it may be an answer
         err=True,
     )
     raise typer.Exit(2)
@@ -108,10 +148,12 @@ def _analyse_and_write(
     with Progress(console=console, transient=True, disable=console.quiet) as progress:
         task = progress.add_task("analysing", total=steps)
         ins = load_instrument(instrument)
-        results = _analyse(data, ins, threshold, output)
+        results = _analyse(data, ins, threshold, output, kind="run")
         progress.advance(task)
         progress.update(task, description="writing tables")
-        written += write_tables(results, output / "tables")
+        # Tables are handed around: the quarantine goes into them only as counts.
+        summary = dataclasses.replace(results, quarantine=_quarantine_summary(results.quarantine))
+        written += write_tables(summary, output / "tables")
         findings = output / "tables" / "findings.csv"
         findings_table(find_findings(results, ins)).to_csv(findings, index=False)
         invariance = department_invariance(results.responses, ins, threshold=threshold)
@@ -132,11 +174,17 @@ def _analyse_and_write(
             from analysis.notebooks import run_notebooks
 
             progress.update(task, description="running the notebooks")
-            for nb, html in run_notebooks(
-                output / "notebooks", data=data, lang=langs[0], threshold=threshold,
-                instrument=instrument,
-            ):  # fmt: skip
-                written += [nb, html]
+            # Only what this release may show reaches the notebooks, through a private
+            # file outside the output folder.
+            from survey.tables import write_table
+
+            with tempfile.TemporaryDirectory(prefix="alignmeter-") as scratch:
+                released = write_table(results.responses, Path(scratch) / "released.csv")
+                for nb, html in run_notebooks(
+                    output / "notebooks", data=released, lang=langs[0], threshold=threshold,
+                    instrument=instrument,
+                ):  # fmt: skip
+                    written += [nb, html]
             progress.advance(task)
     written += sorted((output / "figures").glob("*.*"))
     return written, results
@@ -219,12 +267,15 @@ def _source(
     from analysis.anonymity import DEFAULT_THRESHOLD
     from survey import load_instrument
     from survey.cli.collect import load_responses
+    from survey.publication import floor_threshold
+    from survey.releases import write_manifest
 
     counts = _invited(invited)
     if data is not None and project_dir is None and db is None:
-        return data, company, threshold or DEFAULT_THRESHOLD, counts
+        # A project's export keeps to the project's threshold (and, in _analyse, its log).
+        return data, company, floor_threshold(data, threshold, DEFAULT_THRESHOLD), counts
     from survey.files import private_dir
-    from survey.tables import write_table
+    from survey.tables import neutralise_formulas, write_table
 
     ins = ins or load_instrument()
     table, project = load_responses(
@@ -233,7 +284,8 @@ def _source(
     if table.empty:
         raise UserError("the survey database holds no finished response yet")
     path = private_dir(folder) / "responses.csv"  # respondent level: 0600 in a 0700 folder
-    write_table(table, path, instrument=ins)  # records the instrument id and version
+    # records the instrument id and version; formula-looking cells defused
+    write_table(neutralise_formulas(table), path, instrument=ins)
     if project is not None:
         company = company or project.company
         promised = project.anonymity_threshold
@@ -244,6 +296,13 @@ def _source(
             )
         threshold = threshold or promised
         counts = counts or _tokens_per_department(project_dir, db)
+        write_manifest(path, project.folder, project.id, promised)
+    else:
+        typer.echo(
+            f"{db}: no project folder, so this release is not recorded and cannot be checked "
+            "against earlier ones; pass --project DIR",
+            err=True,
+        )
     return path, company, threshold or DEFAULT_THRESHOLD, counts
 
 
@@ -347,7 +406,7 @@ def brief(
         data, company, threshold, counts = _source(
             data, project_dir, db, admin_key, Path(scratch), company, threshold, invited, ins
         )
-        results = _analyse(data, ins, threshold, output)
+        results = _analyse(data, ins, threshold, output, kind="brief")
     prev_ins = load_instrument(previous_instrument) if previous_instrument else ins
     before = read_table(previous, prev_ins) if previous else None
     for path in make_brief(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -50,57 +54,146 @@ def collected_responses(
     return conform(wide, instrument)
 
 
+CONTEXT = ("role", "tenure", "language")  # blanked in the reverse of this order
+CELL = ["department", "business_unit"]
+
+
+def _class_sizes(out: pd.DataFrame, columns: list[str]) -> pd.Series:
+    keys = CELL + columns
+    # Blank is a value of its own: a blanked row hides among the other blank ones.
+    filled = out[keys].astype(object).where(out[keys].notna(), "\x00blank")
+    return filled.groupby(keys, dropna=False, sort=False)[keys[0]].transform("size")
+
+
 def coarsen_context(wide: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Blank ``role`` and ``tenure`` where fewer than ``threshold`` respondents of one
-    department and unit share the value: "the only head of sales in the north" is a name.
+    """Blank ``role``, ``tenure`` and ``language`` jointly so that, within each department
+    and unit, every combination of them shown is shared by at least ``threshold``
+    respondents: "the only head with under a year who answered in German" is a name even
+    when each of the three values alone is common.
+
+    Rows whose combination is too rare lose ``language`` first, then ``tenure``, then
+    ``role`` (the most useful for the analysis is kept longest). Rows left with all three
+    blank form a class of their own; if it is smaller than the threshold (the one blank row
+    among shown ones would be found by elimination), whole classes from the smallest up
+    are blanked into it until it is large enough.
 
     Examples
     --------
-    >>> wide = pd.DataFrame({"department": ["sales"] * 6, "business_unit": ["north"] * 6,
-    ...                      "role": ["head"] + ["staff"] * 5, "tenure": ["lt1"] * 6})
-    >>> coarsen_context(wide, 5)["role"].tolist()
-    [nan, 'staff', 'staff', 'staff', 'staff', 'staff']
+    >>> wide = pd.DataFrame({"department": ["sales"] * 10, "business_unit": ["north"] * 10,
+    ...     "role": ["head"] * 5 + ["staff"] * 5,
+    ...     "tenure": ["lt1"] + ["gt10"] * 4 + ["lt1"] * 4 + ["gt10"],
+    ...     "language": ["de"] + ["en"] * 9})
+    >>> coarsen_context(wide, 5).iloc[0][["role", "tenure", "language"]].tolist()
+    ['head', nan, nan]
     """
     out = wide.copy()
-    for col in ("role", "tenure"):
-        size = out.groupby(["department", "business_unit", col], observed=True, dropna=False)[
-            col
-        ].transform("size")
-        out[col] = out[col].where(size >= threshold)
+    present = [c for c in CONTEXT if c in out]
+    if not present or out.empty:
+        return out
+    for col in present:
+        out[col] = out[col].astype(object)
+    for col in reversed(present):
+        small = _class_sizes(out, present) < threshold
+        if not small.any():
+            break
+        out.loc[small, col] = np.nan
+    blank = out[present].isna().all(axis=1)
+    for _, part in out.groupby(CELL, dropna=False, sort=False):
+        idx = part.index
+        while 0 < blank[idx].sum() < threshold and not blank[idx].all():
+            sizes = _class_sizes(out.loc[idx], present)[~blank[idx]]
+            smallest = sizes.min()
+            rows = sizes.index[sizes == smallest]
+            # the whole class (all rows sharing the smallest class's values) goes blank
+            first = out.loc[rows[0], present]
+            same = (
+                out.loc[idx, present].astype(object).fillna("\x00")
+                == first.astype(object).fillna("\x00")
+            ).all(axis=1)
+            target = idx[same.to_numpy() & ~blank[idx].to_numpy()]
+            out.loc[target, present] = np.nan
+            blank.loc[target] = True
+    for col in present:
+        if col in wide and isinstance(wide[col].dtype, pd.CategoricalDtype | pd.StringDtype):
+            out[col] = out[col].astype(wide[col].dtype)
     return out
 
 
-def status_table(store: Store, threshold: int) -> pd.DataFrame:
+def project_cells(project) -> list[tuple[str, str]]:
+    """Every department x unit of a project, for :func:`status_table`."""
+    return [(d, u) for d in project.departments for u in project.business_units]
+
+
+def status_table(
+    store: Store, threshold: int, cells: Iterable[tuple[str, str]] | None = None
+) -> pd.DataFrame:
     """Invited, in progress, complete and completion rate per department and unit.
 
-    Any count below ``threshold`` (but above zero) is masked as ``"<threshold"``, and so
-    is the completion rate of such a cell. A column's total is masked whenever one of its
-    cells is (subtraction would give the masked cells away, alone or summed), and so is the
-    overall completion rate (the rate and the visible cells pin the masked ones down).
+    Any count below ``threshold``, zero included, is shown as ``"<threshold"``, and so is
+    the completion rate of such a cell: a poller must not see the moment the first person
+    of a cell starts or submits. ``cells`` (every department x unit of the project) lists
+    each cell from the start, so that a row appearing does not tell it either. A column's
+    total is masked whenever one of its cells is (subtraction would give the masked cells
+    away, alone or summed), and so is the overall completion rate.
+
+    Examples
+    --------
+    >>> store = Store("sqlite://", "demo")
+    >>> status_table(store, 5, [("sales", "north")])["complete"].tolist()
+    ['<5', '<5']
     """
     counts = pd.DataFrame(store.counts(), columns=["department", "business_unit", *STATUS_COUNTS])
+    if cells is not None:
+        grid = pd.DataFrame(list(cells), columns=["department", "business_unit"])
+        counts = grid.merge(counts, how="outer", on=["department", "business_unit"])
+        counts[list(STATUS_COUNTS)] = counts[list(STATUS_COUNTS)].fillna(0).astype(int)
+        counts = counts.sort_values(["department", "business_unit"], ignore_index=True)
     total = counts[list(STATUS_COUNTS)].sum()
     started = counts["in_progress"] + counts["complete"]
     rate = counts["complete"] / started.where(started > 0)
-    small = (counts[list(STATUS_COUNTS)] > 0) & (counts[list(STATUS_COUNTS)] < threshold)
+    small = counts[list(STATUS_COUNTS)] < threshold
     out = counts.astype({c: object for c in STATUS_COUNTS})
     for col in STATUS_COUNTS:
         out.loc[small[col], col] = f"<{threshold}"
     hidden_rate = small["complete"] | small["in_progress"]
     out["completion"] = [
-        "" if np.isnan(r) else (f"<{threshold}" if h else f"{r:.0%}")
+        f"<{threshold}" if h else ("" if np.isnan(r) else f"{r:.0%}")
         for r, h in zip(rate.fillna(np.nan), hidden_rate, strict=True)
     ]
     total_row = {"department": "total", "business_unit": ""}
     for col in STATUS_COUNTS:
-        exposed = small[col].any() or 0 < total[col] < threshold
+        exposed = small[col].any() or total[col] < threshold
         total_row[col] = f"<{threshold}" if exposed else int(total[col])
     all_started = total["in_progress"] + total["complete"]
-    hidden = small[["in_progress", "complete"]].any(axis=None) or 0 < total["complete"] < threshold
-    if not all_started:
-        total_row["completion"] = ""
+    hidden = (
+        small[["in_progress", "complete"]].any(axis=None)
+        or total["complete"] < threshold
+        or total["in_progress"] < threshold
+    )
+    if hidden:
+        total_row["completion"] = f"<{threshold}"
     else:
-        total_row["completion"] = (
-            f"<{threshold}" if hidden else f"{total['complete'] / all_started:.0%}"
-        )
+        total_row["completion"] = f"{total['complete'] / all_started:.0%}"
     return pd.concat([out, pd.DataFrame([total_row])], ignore_index=True)
+
+
+def write_responses(
+    wide: pd.DataFrame, path: str | Path, fmt: str | None = None, **kwargs: object
+) -> Path:
+    """Write a respondent-level table owner-only (0600, whatever the umask), with text
+    cells a spreadsheet would run as formulas (``=HYPERLINK(...)``) neutralised in CSV.
+
+    ``kwargs`` go to :func:`survey.tables.write_table` (``instrument``, ``lang``).
+    """
+    from survey.tables import neutralise_formulas, table_format, write_table
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = table_format(path, fmt)
+    # Created 0600 before any byte is written; writers that reopen it keep that mode.
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(path, 0o600)
+    safe = neutralise_formulas(wide) if fmt == "csv" else wide
+    written = write_table(safe, path, fmt, **kwargs)
+    os.chmod(written, 0o600)
+    return written

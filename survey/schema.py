@@ -97,7 +97,10 @@ def response_schema(instrument: Instrument) -> pa.DataFrameSchema:
             pa.Check.isin(_context_codes(instrument, "tenure"), error="unknown tenure"),
             nullable=True,
         ),
-        "language": pa.Column(str, pa.Check.isin(list(LANGUAGES), error="unknown language")),
+        # nullable: exports blank it where role x tenure x language would single someone out
+        "language": pa.Column(
+            str, pa.Check.isin(list(LANGUAGES), error="unknown language"), nullable=True
+        ),
         "duration_s": pa.Column(float, pa.Check.ge(0, error="negative duration"), nullable=True),
         "status": pa.Column(str, pa.Check.isin(list(STATUSES), error="unknown status")),
     }

@@ -349,6 +349,16 @@ def _notes(notes: pd.DataFrame, instrument: Instrument, lang: str) -> list[str]:
         out.append(t["note_unplaced"].format(units=", ".join(unplaced)))
     if (notes["table"] == "clusters").any():
         out.append(t["note_clusters"])
+    held = notes[notes["table"] == "release"]
+    for kind in ("padding", "delta"):
+        part = held[held["note"].str.startswith(f"held back ({kind})")]
+        if len(part):
+            cells = []
+            for subject in part["subject"]:
+                dept, _, unit = subject.partition(", ")
+                label = instrument.departments.get(dept)
+                cells.append(f"{label[lang] if label else dept} ({unit})")
+            out.append(t[f"note_held_{kind}"].format(cells=", ".join(cells)))
     return out
 
 

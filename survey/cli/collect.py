@@ -330,11 +330,13 @@ def status(
     from rich.console import Console
     from rich.table import Table
 
-    from survey.collected import status_table
+    from survey.collected import project_cells, status_table
+    from survey.releases import ReleaseLog, record_status
 
     project, store = open_store(project_dir, db)
     require_admin(project, admin_key)
-    table = status_table(store, project.anonymity_threshold)
+    table = status_table(store, project.anonymity_threshold, project_cells(project))
+    record_status(ReleaseLog.open(project.folder, project.id), table, "status")
     out = Table(title=f"{project.company}: responses (threshold {project.anonymity_threshold})")
     for col in table.columns:
         out.add_column(col, justify="left" if col in ("department", "business_unit") else "right")

@@ -39,10 +39,30 @@ def export(
     ins = instrument_of(project_dir, instrument) if project_dir else load_instrument(instrument)
     if lang not in ins.languages:
         raise UserError(f"unknown language {lang!r}; use {' or '.join(ins.languages)}")
-    table, _ = load_responses(
+    from survey.collected import coarsen_context
+    from survey.project import DEFAULT_THRESHOLD
+    from survey.releases import manifest_path, read_manifest, write_manifest
+    from survey.tables import neutralise_formulas, table_format
+
+    table, project = load_responses(
         ins, data=data, project_dir=project_dir, db=db, admin_key=admin_key, partial=partial
     )
+    origin = read_manifest(data) if data is not None else None
+    if data is not None:
+        # A file's roles, tenures and languages are coarsened as the database's are.
+        floor = origin["anonymity_threshold"] if origin else DEFAULT_THRESHOLD
+        table = coarsen_context(table, floor)
+    if table_format(output, fmt) == "csv":
+        table = neutralise_formulas(table)  # as the admin download and csv-excel do
     path = write_table(table, output, fmt, instrument=ins, lang=lang)
+    # Marks the file as this project's export, so that `run --data` of it keeps to the
+    # project's threshold and release log (a copy of an export keeps its origin too).
+    if project is not None:
+        write_manifest(path, project.folder, project.id, project.anonymity_threshold)
+    elif origin is not None:
+        write_manifest(path, origin["project"], origin["project_id"], origin["anonymity_threshold"])
+    else:
+        manifest_path(path).unlink(missing_ok=True)
     typer.echo(f"wrote {path} ({len(table)} responses)")
 
 

@@ -581,9 +581,13 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
         lang = pick_lang(request)
         if not await is_admin(request):
             return render(request, "admin.html.j2", lang, 401, login=True, error="")
-        from survey.collected import status_table
+        from survey.collected import project_cells, status_table
+        from survey.releases import ReleaseLog, record_status
 
-        table = await run_in_threadpool(status_table, store, project.anonymity_threshold)
+        cells = project_cells(project)
+        table = await run_in_threadpool(status_table, store, project.anonymity_threshold, cells)
+        log = ReleaseLog.open(project.folder, project.id)
+        await run_in_threadpool(record_status, log, table.copy(), "admin")
         t = texts(lang)
         columns = [t[f"col_{c}"] for c in ("department", "unit", *_STATUS, "completion")]
         names = {d: label[lang] for d, label in instrument.departments.items()}
