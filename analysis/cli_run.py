@@ -80,7 +80,7 @@ def _analyse_and_write(
 
     console = _console()
     written: list[Path] = []
-    steps = 2 + len(langs) + (1 if notebooks else 0)
+    steps = 2 + 2 * len(langs) + (1 if notebooks else 0)
     with Progress(console=console, transient=True, disable=console.quiet) as progress:
         task = progress.add_task("analysing", total=steps)
         ins = load_instrument()
@@ -101,6 +101,14 @@ def _analyse_and_write(
                 results, ins, output, lang=lang, company=company,
                 invariance=invariance, previous=before, invited=invited,
             )  # fmt: skip
+            progress.advance(task)
+        from analysis.deck import make_deck
+
+        for lang in langs:
+            progress.update(task, description=f"writing the deck ({lang})")
+            written.append(
+                make_deck(results, ins, output, lang=lang, company=company, invariance=invariance)
+            )
             progress.advance(task)
         if notebooks:
             from analysis.notebooks import run_notebooks
@@ -140,8 +148,8 @@ def demo(
     seed: int = typer.Option(1, "--seed", help="Random seed."),
     notebooks: bool = typer.Option(True, "--notebooks/--no-notebooks", help="Run the notebooks."),
 ) -> None:
-    """The demo diagnostic end to end: synthetic data, analysis, briefs (de and en),
-    figures, tables (CSV and Excel) and executed notebooks."""
+    """The demo diagnostic end to end: synthetic data, analysis, briefs and slide decks (de
+    and en), figures, tables (CSV and Excel) and executed notebooks."""
     from survey.synthetic import generate, write_diagnostic
 
     diag = generate(units=units, per_department=per_department, seed=seed, scenario="default")
@@ -236,7 +244,7 @@ def run(
     previous: Path | None = typer.Option(None, "--previous", help=PREVIOUS_HELP),
 ) -> None:
     """Analyse a real diagnostic (a response file or the web survey's database): tables,
-    figures and briefs in both languages. A database's answers are first exported to
+    figures, briefs and slide decks in both languages. A database's answers are first exported to
     OUTPUT/data/responses.csv (respondent level: keep that folder private)."""
     data, company, threshold, counts = _source(
         data, project_dir, db, admin_key, output / "data", company, threshold, invited
