@@ -42,7 +42,7 @@ def scenarios(instrument):
                 units=12 if name == "default" else 8, per_department=20, seed=1, scenario=name
             ).responses,
             instrument,
-        )  # fmt: skip
+        )
         for name in ("default", "null", "small_unit")
     }
 

@@ -286,3 +286,14 @@ def test_cli_deck_and_libreoffice_renders_it(tmp_path):
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "s")], check=True)
     pngs = sorted(tmp_path.glob("s-*.png"))
     assert len(pngs) == slides and all(p.stat().st_size > 3000 for p in pngs)
+
+
+def test_demo_writes_both_decks(tmp_path):
+    out = run_cli(
+        "demo", "-o", str(tmp_path), "--units", "5", "--per-department", "8", "--no-notebooks"
+    )
+    assert out.returncode == 0, out.stderr
+    for lang in ("de", "en"):
+        deck = tmp_path / f"deck_{lang}.pptx"
+        assert deck.exists() and str(deck) in out.stdout
+        assert len(Presentation(deck).slides) > FIXED_SLIDES

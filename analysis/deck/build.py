@@ -232,8 +232,17 @@ def bar_chart(
         chart.legend.position = XL_LEGEND_POSITION.TOP
         chart.legend.include_in_layout = False
     # every category labelled: LibreOffice and PowerPoint skip labels of a crowded axis
-    skip = chart.category_axis._element.makeelement(qn("c:tickLblSkip"), {"val": "1"})
-    chart.category_axis._element.append(skip)
+    axis_xml = chart.category_axis._element
+    skip = axis_xml.makeelement(qn("c:tickLblSkip"), {"val": "1"})
+    later = axis_xml.find(qn("c:tickMarkSkip"))  # the schema's order: before these
+    later = later if later is not None else axis_xml.find(qn("c:noMultiLvlLbl"))
+    if later is not None:
+        later.addprevious(skip)
+    else:
+        axis_xml.append(skip)
+    # category labels a size smaller: two-line labels of ten categories must not overlap,
+    # or the renderer hides every other one
+    chart.category_axis.tick_labels.font.size = Pt(font_pt - 2 if horizontal else font_pt)
     if horizontal:
         chart.category_axis.reverse_order = True  # first category on top, as read
         chart.value_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
