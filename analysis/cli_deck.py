@@ -21,6 +21,23 @@ from analysis.cli_run import (
     _source,
 )
 
+
+def analyse_for_release(data: Path, ins, threshold: int, output: Path):
+    """The analysis behind a deck, as one release of the project.
+
+    Hook for the release log (issue on anonymity across releases): once
+    ``analysis.cli_run.analyse_release`` exists, it holds back cells that would give a
+    small group away by comparison with an earlier release and records this release as a
+    deck; until then the deck is analysed as ``run`` and ``brief`` are.
+    """
+    from analysis import cli_run
+
+    release = getattr(cli_run, "analyse_release", None)
+    if release is not None:
+        return release(data, ins, threshold, output, kind="deck")
+    return _analyse(data, ins, threshold, output)
+
+
 TEMPLATE_HELP = "A .pptx whose slide masters and layouts the deck uses (e.g. your firm's)."
 
 
@@ -55,7 +72,7 @@ def deck(
         data, company, threshold, _ = _source(
             data, project_dir, db, admin_key, Path(scratch), company, threshold, invited
         )
-        results = _analyse(data, ins, threshold, output)
+        results = analyse_for_release(data, ins, threshold, output)
     invariance = department_invariance(results.responses, ins, threshold=threshold)
     for one in langs:
         path = make_deck(

@@ -870,16 +870,6 @@ class DeckBuilder:
         return self.deck.prs
 
 
-def record_release_hook(path: Path, results: Results, kind: str = "deck") -> None:
-    """Hook for the release log (anonymity across releases): record what a handed-out file
-    shows. Calls ``analysis.release.record_release`` once that module exists."""
-    try:
-        from analysis.release import record_release  # type: ignore[import-not-found]
-    except ImportError:
-        return
-    record_release(path, results, kind=kind)
-
-
 def make_deck(
     results: Results,
     instrument: Instrument,
@@ -936,5 +926,4 @@ def make_deck(
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"deck_{lang}.pptx"
     prs.save(str(path))
-    record_release_hook(path, results)
     return path
