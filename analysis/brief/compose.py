@@ -21,7 +21,6 @@ from babel.dates import format_date
 from analysis import charts
 from analysis.brief import comparability
 from analysis.brief.changes import COOPERATION, changes_section, scale_name, wave_changes
-from analysis.brief.ranking import rank_gap_findings
 from analysis.brief.render import HERE, data_uri, texts_for
 from analysis.brief.summary import executive_summary
 from analysis.findings import Finding, find_findings, finding_rules
@@ -444,10 +443,7 @@ def compose_brief(
             key.append(f)
         if len(key) == 3:
             break
-    # page 2 lists the gaps in page 1's order (one effect scale), orientation last
-    ranked = list(rank_gap_findings(findings, results.gaps, results.mirror)["finding"])
-    ranked += [f for f in findings if f.kind == "orientation"]
-    gaps = [f for f in ranked if f.kind in ("gap", "mirror", "orientation")][:5]
+    gaps = [f for f in findings if f.kind in ("gap", "mirror", "orientation")][:5]
     figures, charted = _figures(results, instrument, lang, out, invariance)
     hidden = departments_hidden(results, instrument)
 
