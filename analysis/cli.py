@@ -1,8 +1,13 @@
 """The ``alignmeter`` command line: a thin layer over the library.
 
 Each command module registers its commands on :data:`app`; command bodies import their
-heavy dependencies themselves so that ``alignmeter --help`` starts fast. User errors end
-with one clear message and exit code 1; ``--debug`` shows the traceback instead.
+heavy dependencies themselves so that ``alignmeter --help`` starts fast.
+
+One error policy for every command: input a user can fix (:class:`survey.errors.UserError`,
+or a file the system cannot open) ends with one line on stderr and exit code 1; exit code 2
+means done, but rows were left out (a command says so itself), and nothing else: usage
+errors print click's usage line and exit with 1 too. Anything else is a bug: one line
+saying so and exit code :data:`BUG_EXIT`, the traceback with ``--debug``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from survey.cli import export as export_commands
 from survey.cli import ingest as ingest_commands
 from survey.cli import instrument as instrument_commands
 from survey.cli import synth as synth_commands
+from survey.errors import UserError, shorten_message
 
 app = typer.Typer(
     name="alignmeter",
@@ -30,8 +36,9 @@ app = typer.Typer(
 )
 STATE = {"debug": False, "verbose": False, "quiet": False}
 
-# Errors a user can fix; anything else is a bug and keeps its traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, OSError, KeyError)
+# Errors a user can fix. OSError: a file that is missing, unreadable or a folder.
+USER_ERRORS: tuple[type[BaseException], ...] = (UserError, OSError)
+BUG_EXIT = 3  # not 1 (bad input) nor 2 (rows left out): scripts can tell a bug apart
 
 
 @app.callback()
@@ -67,11 +74,27 @@ def run() -> None:
     except Exception as exc:
         # Usage errors (click's, or the copy of click that typer >= 0.25 vendors) print
         # themselves with the usage line.
+        # They exit with 1, not click's 2: scripts read 2 as "done, rows left out".
         if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
-            sys.exit(exc.exit_code)
-        if STATE["debug"] or not isinstance(exc, USER_ERRORS):
+            sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
+        if STATE["debug"]:
             raise
-        sys.stderr.write(f"Error: {exc}\n")
-        sys.exit(1)
+        if isinstance(exc, USER_ERRORS):
+            sys.stderr.write(f"Error: {shorten_message(_user_message(exc))}\n")
+            sys.exit(1)
+        sys.stderr.write(
+            f"Internal error (a bug in alignmeter, not in your input): {type(exc).__name__}: "
+            f"{shorten_message(str(exc), 200)}. Rerun with --debug for the traceback and "
+            "report it.\n"
+        )
+        sys.exit(BUG_EXIT)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _user_message(exc: BaseException) -> str:
+    """The message of a user error; an OSError names its file (its str() puts errno first)."""
+    if isinstance(exc, OSError) and not isinstance(exc, UserError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    return str(exc)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from survey.errors import UserError
+
 notebooks_app = typer.Typer(help="Run the JupyterLab notebooks.", no_args_is_help=True)
 
 
@@ -33,7 +35,7 @@ def run(
     try:
         written = run_notebooks(output, data=data, lang=lang, threshold=threshold)
     except PapermillExecutionError as exc:
-        raise ValueError(
+        raise UserError(
             f"a notebook stopped at cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
             f"(the executed notebook in {output} shows where)"
         ) from None

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from survey.errors import UserError
+
 LANGS = ("de", "en")
 PREVIOUS_HELP = "The previous wave's response table: adds what changed since then."
 
@@ -22,7 +24,7 @@ def _console():
 def _analyse(data: Path, ins, threshold: int, output: Path):
     """Read, validate and analyse ``data``; quarantine rows are numbered as in the file."""
     from analysis.pipeline import NoValidResponses, run_analysis
-    from survey.tables import file_rows, read_table
+    from survey.tables import file_rows, read_table, write_quarantine
 
     rejects: list[dict] = []
     try:
@@ -30,15 +32,31 @@ def _analyse(data: Path, ins, threshold: int, output: Path):
             read_table(data, ins, rejects=rejects), ins, threshold=threshold, rejects=rejects
         )
     except NoValidResponses as exc:
-        listed = output / "quarantine.csv"
-        listed.parent.mkdir(parents=True, exist_ok=True)
-        exc.quarantine.assign(row=file_rows(data, exc.quarantine["row"].tolist())).to_csv(
-            listed, index=False
+        listed = _listed(data, output)
+        write_quarantine(
+            exc.quarantine.assign(row=file_rows(data, exc.quarantine["row"].tolist())), listed
         )
-        raise ValueError(f"{data}: {exc}; every failing cell is listed in {listed}") from None
+        raise UserError(f"{data}: {exc}; every failing cell is listed in {listed}") from None
     if len(results.quarantine):
         results.quarantine["row"] = file_rows(data, results.quarantine["row"].tolist())
     return results
+
+
+def write_quarantine(quarantine, path: Path) -> Path:
+    from survey.tables import write_quarantine as write
+
+    return write(quarantine, path)
+
+
+def _listed(data: Path, output: Path) -> Path:
+    """Where rows left out are listed: next to the input (respondent-level values never go
+    into a folder of tables or briefs that is handed around); beside the output folder
+    when the input was a temporary export of the survey database."""
+    from survey.tables import quarantine_path
+
+    if Path(data).parent.name.startswith("alignmeter-"):  # brief's private scratch folder
+        return output.with_name(output.name + ".quarantine.csv")
+    return quarantine_path(data)
 
 
 def _rejected(results, data: Path, listed: Path) -> None:
@@ -183,7 +201,7 @@ def _source(
         load_instrument(), data=data, project_dir=project_dir, db=db, admin_key=admin_key
     )
     if table.empty:
-        raise ValueError("the survey database holds no finished response yet")
+        raise UserError("the survey database holds no finished response yet")
     path = folder / "responses.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(path, index=False)
@@ -191,7 +209,7 @@ def _source(
         company = company or project.company
         promised = project.anonymity_threshold
         if threshold is not None and threshold < promised:
-            raise ValueError(
+            raise UserError(
                 f"--threshold {threshold} is below the {promised} promised to the respondents "
                 f"of {project_dir} (project.yaml); use {promised} or more"
             )
@@ -205,7 +223,7 @@ def _invited(specs: list[str] | None) -> dict[str, int]:
     for spec in specs or []:
         dept, _, number = spec.partition("=")
         if dept.strip() not in ("marketing", "sales") or not number.strip().isdigit():
-            raise ValueError(f"--invited {spec!r}: use marketing=N or sales=N")
+            raise UserError(f"--invited {spec!r}: use marketing=N or sales=N")
         out[dept.strip()] = int(number)
     return out
 
@@ -254,7 +272,9 @@ def run(
         previous=previous, invited=counts,
     )  # fmt: skip
     _report(written)
-    _rejected(results, data, output / "tables" / "quarantine.csv")
+    if len(results.quarantine):
+        write_quarantine(results.quarantine, _listed(data, output))
+    _rejected(results, data, _listed(data, output))
 
 
 def brief(
@@ -276,7 +296,7 @@ def brief(
     from survey.tables import read_table
 
     if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; use de or en")
+        raise UserError(f"unknown language {lang!r}; use de or en")
     ins = load_instrument()
     # A database's answers pass through a private temporary file: a brief folder is
     # handed around, respondent-level data must not be in it.
@@ -290,11 +310,11 @@ def brief(
         results, ins, output, lang=lang, company=company, previous=before, invited=counts
     ):
         _console().print(f"wrote {path}")
+    listed = _listed(data, output)
     if len(results.quarantine):
-        listed = output / "quarantine.csv"
-        results.quarantine.to_csv(listed, index=False)
+        write_quarantine(results.quarantine, listed)
         _console().print(f"wrote {listed}")
-    _rejected(results, data, output / "quarantine.csv")
+    _rejected(results, data, listed)
 
 
 def register(app: typer.Typer) -> None:

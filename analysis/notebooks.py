@@ -6,6 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
+from survey.errors import UserError
+
 NOTEBOOK_DIR = Path(str(resources.files("analysis"))).parent / "notebooks"
 EXAMPLE_DATA = Path("data") / "example" / "responses.csv"
 
@@ -42,7 +44,7 @@ def run_notebooks(
     from nbconvert import HTMLExporter
 
     if lang not in ("de", "en"):
-        raise ValueError(f"unknown language {lang!r}; use de or en")
+        raise UserError(f"unknown language {lang!r}; use de or en")
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     books = notebooks or notebook_paths()

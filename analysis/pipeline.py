@@ -25,13 +25,14 @@ from analysis.gaps import mirror_gaps, perception_gaps
 from analysis.profiles import profile_matrix, unit_profiles
 from analysis.reliability import alpha, omega
 from analysis.scoring import keyed_items, scale_summary, score_scales
+from survey.errors import UserError
 from survey.instrument import Instrument
 from survey.schema import validate_responses
 
 OMEGA_MIN_ITEMS = 6  # omega from two group factors wants three items per factor
 
 
-class NoValidResponses(ValueError):
+class NoValidResponses(UserError):
     """Every row failed validation; ``quarantine`` says why."""
 
     def __init__(self, quarantine: pd.DataFrame) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from survey.errors import UserError
 from survey.instrument import Instrument
 
 CODEBOOK_COLUMNS = (
@@ -89,7 +90,7 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
     book = pd.read_csv(path, dtype="str", keep_default_na=False)
     missing = [c for c in CODEBOOK_COLUMNS if c not in book.columns]
     if missing:
-        raise ValueError(f"{path}: not a codebook, missing column(s) {missing}")
+        raise UserError(f"{path}: not a codebook, missing column(s) {missing}")
     for col in ("reverse", "dont_know"):
         book[col] = book[col].map({"True": True, "False": False})
     return book
@@ -111,9 +112,9 @@ def _for_people(instrument: Instrument, lang: str) -> list[dict]:
 def write_codebook(instrument: Instrument, path: str | Path, *, fmt: str, lang: str = "en") -> Path:
     """Write the codebook as ``csv``, ``md`` or ``html`` (texts of md/html in ``lang``)."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown codebook format {fmt!r}; use one of {FORMATS}")
+        raise UserError(f"unknown codebook format {fmt!r}; use one of {FORMATS}")
     if lang not in ("de", "en"):
-        raise ValueError(f"unknown language {lang!r}; use de or en")
+        raise UserError(f"unknown language {lang!r}; use de or en")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":

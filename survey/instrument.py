@@ -21,6 +21,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from survey.errors import UserError
+
 Language = Literal["de", "en"]
 LANGUAGES: tuple[Language, ...] = ("de", "en")
 PLACEHOLDERS = {"own", "other"}
@@ -43,7 +45,7 @@ NUMERIC_KINDS = {"agreement", "bipolar", "frequency", "grade", "timeband", "perc
 ORDINAL_KINDS = {"frequency", "timeband"}
 
 
-class InstrumentError(ValueError):
+class InstrumentError(UserError):
     """An instrument file that cannot be used; the message names the file and the item."""
 
 

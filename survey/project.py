@@ -16,6 +16,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from survey.errors import UserError
+
 CONFIG_NAME = "project.yaml"
 DB_NAME = "responses.db"
 LANGS = ("de", "en")
@@ -25,7 +27,7 @@ CODE = r"^[a-z][a-z0-9_-]{0,39}$"
 DEFAULT_THRESHOLD = 5  # respondents a group needs before any figure of it is shown
 
 
-class ProjectError(ValueError):
+class ProjectError(UserError):
     """A project folder or config that cannot be used; the message names the file."""
 
 

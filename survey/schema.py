@@ -13,6 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from survey.errors import shorten
 from survey.instrument import LANGUAGES, Instrument, Item
 from survey.responses import STATUSES, conform
 
@@ -212,6 +213,8 @@ def _reason(check: str) -> str:
 
 
 def _show(value: object) -> str:
+    # A quarantine line shows an excerpt: it is printed, logged and opened in Excel, and a
+    # free-text answer in full has no place there.
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return shorten(value)

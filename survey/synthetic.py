@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from survey.errors import UserError
 from survey.instrument import Instrument, load_instrument
 from survey.prototypes import DIMENSIONS, load_prototypes
 from survey.responses import META_COLUMNS, text_columns
@@ -442,10 +443,10 @@ def generate(
     """
     ins = instrument or load_instrument()
     if isinstance(scenario, str) and scenario not in SCENARIOS:
-        raise ValueError(f"unknown scenario {scenario!r}; use one of {sorted(SCENARIOS)}")
+        raise UserError(f"unknown scenario {scenario!r}; use one of {sorted(SCENARIOS)}")
     sc = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
     if units < 1 or per_department < 1:
-        raise ValueError("units and per_department must be at least 1")
+        raise UserError("units and per_department must be at least 1")
     gen = _Generator(ins, sc, seed)
     unit_names, configs, dim_levels = gen.units(units)
     counts = np.full(units, per_department)

@@ -8,11 +8,14 @@ cells neutralised) for researchers and consultants.
 from __future__ import annotations
 
 import csv
+import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from survey.errors import UserError, shorten, shorten_message
 from survey.instrument import Instrument
 from survey.responses import conform
 
@@ -27,7 +30,7 @@ def table_format(path: str | Path, fmt: str | None = None) -> str:
     suffix = Path(path).suffix.lstrip(".").lower()
     fmt = fmt or SUFFIXES.get(suffix, suffix)
     if fmt not in TABLE_FORMATS:
-        raise ValueError(f"{path}: unknown table format {fmt!r}; use one of {TABLE_FORMATS}")
+        raise UserError(f"{path}: unknown table format {fmt!r}; use one of {TABLE_FORMATS}")
     return fmt
 
 
@@ -76,7 +79,8 @@ def write_table(
     instrument: Instrument | None = None,
     lang: str = "en",
 ) -> Path:
-    """Write a wide table; CSV is UTF-8 with ISO dates, so equal tables give equal bytes.
+    """Write a wide table (readable by its owner only: respondent-level data); CSV is UTF-8
+    with ISO dates, so equal tables give equal bytes.
 
     ``spss`` and ``stata`` need the ``instrument`` for labels (in ``lang``).
 
@@ -95,6 +99,9 @@ def write_table(
     path = Path(path)
     fmt = table_format(path, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # respondent-level data: readable by its owner only, from the first byte written
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
     if fmt == "csv":
         wide.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ", lineterminator="\n")
     elif fmt == "parquet":
@@ -111,7 +118,7 @@ def write_table(
         )
     else:
         if instrument is None:
-            raise ValueError(f"{fmt} export needs the instrument for its labels")
+            raise UserError(f"{fmt} export needs the instrument for its labels")
         variable, values = _labels(instrument, lang)
         out = wide.copy()
         out["submitted_at"] = out["submitted_at"].dt.tz_localize(None)
@@ -159,24 +166,106 @@ def read_table(
     numbers or dates are emptied and listed there instead of raising (see
     :func:`survey.responses.conform`)."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, not a response table")
     fmt = table_format(path, fmt)
     if fmt not in READ_FORMATS:
-        raise ValueError(f"{path}: alignmeter reads {READ_FORMATS} tables, not {fmt}")
+        raise UserError(f"{path}: alignmeter reads {READ_FORMATS} tables, not {fmt}")
     if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    if fmt == "csv":
-        raw = pd.read_csv(path, dtype={"respondent_id": "str"}, keep_default_na=True)
-    else:
-        raw = pd.read_parquet(path)
-        _release_arrow_memory()  # decoding buffers
+        raise UserError(f"{path}: no such file")
     try:
-        wide = conform(raw, instrument, rejects=rejects)
+        if fmt == "csv":
+            with warnings.catch_warnings():
+                # More fields than the header: pandas would take the surplus as an index
+                # (index_col=None) or drop it with a warning (False); either shifts or
+                # loses cells without a word, so the warning is an error here.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                raw = pd.read_csv(
+                    path, dtype={"respondent_id": "str"}, keep_default_na=True, index_col=False
+                )
+        else:
+            raw = pd.read_parquet(path)
+            _release_arrow_memory()  # decoding buffers
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"{path}: not UTF-8 text (byte {exc.start}); alignmeter tables are UTF-8. "
+            "Import a tool's export with 'alignmeter ingest'"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{path}: the file is empty") from None
+    except pd.errors.ParserWarning:
+        raise UserError(
+            f"{path}: not a readable CSV table (the first data row has more fields than the header)"
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise UserError(f"{path}: not a readable CSV table ({shorten_message(exc, 200)})") from None
+    except (OSError, ValueError) as exc:  # pyarrow: not a Parquet file, truncated footer
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise UserError(
+            f"{path}: not a readable {fmt} table ({shorten_message(exc, 200)})"
+        ) from None
+    found: list[dict] = [] if rejects is None else rejects
+    try:
+        wide = conform(raw, instrument, rejects=found)
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        raise UserError(f"{path}: {exc}") from None
+    if rejects is None and found:
+        # Where a person finds the cell: the line of the file, the column by name.
+        first = found[0]
+        line = file_rows(path, [int(first["index"])])[0]
+        where = "line" if fmt == "csv" else "row"
+        raise UserError(
+            f"{path}: {where} {line}, column {first['column']!r}: "
+            f"{shorten(first['failure_case'])!r} is {first['reason']}"
+            f" ({len(found)} such cell{'s' if len(found) > 1 else ''})"
+        )
     if fmt == "parquet":
         del raw  # conform copied the numbers out of Arrow's buffers
         _release_arrow_memory()
     return wide
+
+
+def quarantine_path(source: str | Path) -> Path:
+    """Where the quarantine of an input goes: next to the input (``x.csv`` ->
+    ``x.quarantine.csv``), never into an output folder that is handed around."""
+    source = Path(source)
+    return source.with_name(source.stem + ".quarantine.csv")
+
+
+QUARANTINE_EXCERPT = 80  # characters of a cell a quarantine file shows
+
+
+def write_quarantine(quarantine: pd.DataFrame, path: str | Path) -> Path:
+    """Write a quarantine table for a person to open in Excel: cells that a spreadsheet
+    would run as formulas are neutralised (as the csv-excel export does), values are cut
+    to a short excerpt (a quarantine never holds a long free-text answer in full), and
+    the file is readable by its owner only (it holds respondent-level values).
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> q = pd.DataFrame({"row": [2], "respondent_id": ["r1"], "column": ["OUT_ONE_CHANGE"],
+    ...                   "value": ['=HYPERLINK("http://x")' + "x" * 500], "reason": ["too long"]})
+    >>> out = write_quarantine(q, tempfile.mkdtemp() + "/q.csv").read_text()
+    >>> "'=HYPERLINK" in out and "x" * 200 not in out
+    True
+    """
+    path = Path(path)
+    safe = quarantine.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(
+                lambda v: v if not isinstance(v, str) else shorten(v, QUARANTINE_EXCERPT)
+            )
+    safe = neutralise_formulas(safe)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()  # a fresh file, created 0600 below
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        safe.to_csv(handle, index=False, lineterminator="\n")
+    return path
 
 
 def file_rows(path: str | Path, positions: Sequence[int]) -> list[int]:

@@ -169,7 +169,8 @@ def test_a_table_with_unreadable_cells_is_analysed_without_them(tmp_path):
     assert (
         "2 rows failed validation" in result.stderr and "row 6, column duration_s" in result.stderr
     )
-    quarantine = pd.read_csv(out / "quarantine.csv")
+    assert not (out / "quarantine.csv").exists()  # never in the brief folder
+    quarantine = pd.read_csv(tmp_path / "bad.quarantine.csv")
     assert quarantine[["row", "column", "value"]].to_numpy().tolist() == [
         [6, "duration_s", "fast"],
         [8, "submitted_at", "yesterday"],
@@ -184,7 +185,7 @@ def test_a_table_without_one_valid_row_is_an_error_with_its_quarantine(tmp_path)
     source.to_csv(data, index=False)
     result = run_cli("run", "--data", str(data), "-o", str(tmp_path / "out"))
     assert result.returncode == 1 and "all 4 rows failed validation" in result.stderr
-    assert len(pd.read_csv(tmp_path / "out" / "quarantine.csv")) == 4
+    assert len(pd.read_csv(tmp_path / "bad.quarantine.csv")) == 4
 
 
 def test_notebooks_on_an_unreadable_table_fail_with_one_line(tmp_path):
@@ -195,4 +196,4 @@ def test_notebooks_on_an_unreadable_table_fail_with_one_line(tmp_path):
     source.to_csv(data, index=False)
     result = run_cli("notebooks", "run", "--data", str(data), "-o", str(tmp_path / "nb"))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "column 'INF_TIMELY', data row 3: 'abc' is not a number" in result.stderr
+    assert "bad.csv: line 4, column 'INF_TIMELY': 'abc' is not a number" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -140,7 +141,7 @@ def test_our_own_csv_reads_back_by_code(tmp_path, instrument):
         ("malformed_empty.csv", "the file is empty"),
         ("malformed_unknown.csv", "cannot tell which tool wrote this file. Saw 3 columns"),
         ("malformed_ambiguous.csv", "'Einfluss [Marketing]' could be POW_COMMUNICATION_marketing"),
-        ("malformed_bad_line.jsonl", "line 2: not JSON"),
+        ("malformed_bad_line.jsonl", "line 2, column"),
         ("malformed_broken.xlsx", "not a readable .xlsx workbook"),
         ("does_not_exist.csv", "no such file"),
     ],
@@ -178,14 +179,20 @@ def test_unknown_label_is_quarantined_not_guessed(tmp_path, instrument):
 
 def test_cli_writes_table_quarantine_and_report(tmp_path):
     out = tmp_path / "out" / "t.csv"
+    source = tmp_path / "in" / "lime.csv"
+    source.parent.mkdir()
+    shutil.copy(FIXTURES / "limesurvey_codes_semicolon.csv", source)
     run = subprocess.run(
-        [sys.executable, "-c", "from analysis.cli import run; run()", "ingest", str(FIXTURES / "limesurvey_codes_semicolon.csv"), "-o", str(out)],
+        [sys.executable, "-c", "from analysis.cli import run; run()", "ingest", str(source), "-o", str(out)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert run.returncode == 2, run.stderr  # done, but rows were left out
-    assert "read 3, accepted 1, quarantined 2, partial 1, duplicate 1" in run.stdout
-    assert "2 rows failed and were left out" in run.stderr and "(first: row " in run.stderr
-    quarantine = pd.read_csv(tmp_path / "out" / "t.quarantine.csv")
+    assert "read 3, accepted 1, quarantined 2, partial 1, duplicate 1" in run.stderr
+    assert "2 row(s) failed and were left out" in run.stderr and "(first: row " in run.stderr
+    # next to the input, never in the output folder; readable by its owner only
+    assert not (tmp_path / "out" / "t.quarantine.csv").exists()
+    quarantine = pd.read_csv(tmp_path / "in" / "lime.quarantine.csv")
+    assert (tmp_path / "in" / "lime.quarantine.csv").stat().st_mode & 0o777 == 0o600
     assert list(quarantine.columns) == ["row", "respondent_id", "column", "value", "reason"]
     assert (tmp_path / "out" / "t.report.json").exists()
 

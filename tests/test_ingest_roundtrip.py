@@ -68,7 +68,7 @@ def test_round_trip_gives_back_the_answers(
 
 def test_limesurvey_export_codes_are_the_import_headings(tmp_path, instrument):
     """Headings of a LimeSurvey response export come from the structure we export."""
-    from survey.exporters.limesurvey import response_columns
+    from survey.exporters.limesurvey import dont_know_headings, response_columns
 
     path = export_instrument(instrument, "limesurvey", tmp_path / "s.txt", ("de", "en"))[0]
     rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter="\t"))
@@ -81,12 +81,14 @@ def test_limesurvey_export_codes_are_the_import_headings(tmp_path, instrument):
                 headings.add(r["name"])
         elif r["class"] == "SQ":
             headings.add(f"{question['name']}[{r['name']}]")
-    assert headings == set(response_columns(instrument))
+    # plus the "don't know" boxes of number items, which the importer folds into the item
+    assert headings == set(response_columns(instrument)) | set(dont_know_headings(instrument))
 
 
 def test_qualtrics_export_tags_are_the_import_columns(tmp_path, instrument):
     path = export_instrument(instrument, "qualtrics", tmp_path / "q.txt", ("en",))[0]
     tags = re.findall(r"^\[\[ID:(\w+)\]\]$", path.read_text(encoding="utf-8"), flags=re.M)
+    tags = [t for t in tags if not t.endswith("_DK")]  # "don't know" boxes of number items
     assert tags == [q.column.upper() for q in instrument.context] + [
         i.code for i in instrument.items
     ]

@@ -115,7 +115,8 @@ def test_bad_values_go_to_quarantine_not_lost(tmp_path, instrument, synthetic):
     reasons = dict(zip(result.quarantine["row"], result.quarantine["reason"], strict=False))
     assert reasons[2] == "unknown answer 'very good' for OUT_GRADE"
     assert "between 0 and 100" in reasons[4]
-    assert report["columns_ignored"] == ["MYSTERY"]  # reported, and the rest of row 3 kept
+    ignored = [c["header"] for c in report["columns_ignored"]]
+    assert ignored == ["MYSTERY"]  # reported, and the rest of row 3 kept
     assert (report["rows_read"], report["accepted"], report["quarantined"]) == (6, 4, 2)
     assert len(result.table) + report["quarantined"] == report["rows_read"]
 
@@ -126,7 +127,8 @@ def test_unreadable_files_give_clear_errors(tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["ingest", str(broken), "-o", str(tmp_path / "o.csv")])
     assert result.exit_code != 0
-    assert "broken.json: line 1: not JSON" in str(result.exception)
+    assert result.exit_code == 1
+    assert "broken.json: line 1, column 11: not valid JSON" in str(result.exception)
     odd = tmp_path / "odd.txt"
     odd.write_text("hello;world\n1;2\n", encoding="utf-8")
     with pytest.raises(
@@ -142,4 +144,4 @@ def test_ingest_command_writes_table_quarantine_and_report(tmp_path, instrument,
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "out.report.json").read_text("utf-8"))
     assert report["rows_read"] == 10 and report["accepted"] == 10
-    assert (tmp_path / "out.quarantine.csv").exists()
+    assert not (tmp_path / "r.quarantine.csv").exists()  # nothing left out, no quarantine

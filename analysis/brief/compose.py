@@ -27,6 +27,7 @@ from analysis.findings import Finding, find_findings, finding_rules
 from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_percent, fmt_signed
 from analysis.invariance import department_invariance
 from analysis.pipeline import OMEGA_MIN_ITEMS, Results
+from survey.errors import UserError
 from survey.instrument import Instrument
 from survey.prototypes import load_prototypes
 from survey.quality import quality_flags
@@ -416,7 +417,7 @@ def compose_brief(
     recs = recommend(findings)
     summary = results.scale_summary.set_index(["scale", "group"])
     if ("cooperation", "all") not in summary.index:
-        raise ValueError(
+        raise UserError(
             f"fewer than {results.threshold} respondents rated the cooperation: a brief "
             "would single them out (anonymity threshold)"
         )

@@ -10,6 +10,8 @@ from pathlib import Path
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from survey.errors import UserError
+
 HERE = Path(str(resources.files("analysis") / "brief"))
 
 
@@ -21,7 +23,7 @@ def brief_texts() -> dict:
 
 def texts_for(lang: str) -> dict[str, object]:
     if lang not in ("de", "en"):
-        raise ValueError(f"unknown language {lang!r}; use de or en")
+        raise UserError(f"unknown language {lang!r}; use de or en")
 
     def pick(value: dict) -> object:
         if set(value) == {"de", "en"}:

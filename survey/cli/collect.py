@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from survey.errors import UserError
+
 ADMIN_ENV = "ALIGNMETER_ADMIN_KEY"
 DB_HELP = (
     "Database URL (default: the SQLite file in the project folder), e.g. postgresql://user@host/db."
@@ -26,9 +28,9 @@ def open_store(project_dir: Path, db: str | None):
 def require_admin(project, key: str | None) -> None:
     key = key or os.environ.get(ADMIN_ENV)
     if not key:
-        raise ValueError(f"this needs the admin key: pass --admin-key or set {ADMIN_ENV}")
+        raise UserError(f"this needs the admin key: pass --admin-key or set {ADMIN_ENV}")
     if not project.check_admin_key(key):
-        raise ValueError("the admin key is not correct")
+        raise UserError("the admin key is not correct")
 
 
 def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None, partial=False):
@@ -44,7 +46,7 @@ def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None,
     from survey.tables import read_table
 
     if (data is None) == (project_dir is None and db is None):
-        raise ValueError("give either --data FILE or --project DIR / --db URL")
+        raise UserError("give either --data FILE or --project DIR / --db URL")
     if data is not None:
         return read_table(data, ins), None
     if project_dir is not None:
@@ -54,7 +56,7 @@ def load_responses(ins, *, data=None, project_dir=None, db=None, admin_key=None,
         project, ids = None, Store.projects_in(db)
         if len(ids) != 1:
             found = ", ".join(ids) or "none"
-            raise ValueError(
+            raise UserError(
                 f"{db} must hold exactly one diagnostic (found: {found}); pass --project DIR"
             )
         store = Store(db, ids[0])
@@ -166,9 +168,9 @@ def invite(
 
     project, store = open_store(project_dir, db)
     if unit not in project.business_units:
-        raise ValueError(f"unknown unit {unit!r}; the project has {list(project.business_units)}")
+        raise UserError(f"unknown unit {unit!r}; the project has {list(project.business_units)}")
     if department not in load_instrument().departments:
-        raise ValueError(f"unknown department {department!r}; use marketing or sales")
+        raise UserError(f"unknown department {department!r}; use marketing or sales")
     tokens = store.add_tokens(department, unit, count)
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", newline="", encoding="utf-8") as fh:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from survey.cli.collect import ADMIN_ENV, DB_HELP, load_responses
+from survey.errors import UserError
 
 
 def export(
@@ -32,7 +33,7 @@ def export(
     from survey.tables import write_table
 
     if lang not in ("de", "en"):
-        raise ValueError(f"unknown language {lang!r}; use de or en")
+        raise UserError(f"unknown language {lang!r}; use de or en")
     ins = load_instrument()
     table, _ = load_responses(
         ins, data=data, project_dir=project_dir, db=db, admin_key=admin_key, partial=partial

@@ -33,12 +33,22 @@ def export(
     lang: str = typer.Option("de,en", "--lang", help="Languages, comma-separated: de, en."),
     output: Path = typer.Option(..., "--output", "-o", help="File to write; print: .html or .pdf."),
     instrument: Path = typer.Option(None, "--instrument", help="Instrument YAML."),
+    project: Path = typer.Option(
+        None, "--project", help="Project folder: its business units become a list to choose."
+    ),
 ) -> None:
     """Export the instrument to a survey tool or as a printable questionnaire."""
     from survey.exporters import export_instrument, parse_languages
     from survey.instrument import load_instrument
 
-    paths = export_instrument(load_instrument(instrument), fmt, output, parse_languages(lang))
+    units = None
+    if project is not None:
+        from survey.project import load_project
+
+        units = load_project(project).business_units
+    paths = export_instrument(
+        load_instrument(instrument), fmt, output, parse_languages(lang), units=units
+    )
     for path in paths:
         typer.echo(f"wrote {path}")
     if fmt == "qualtrics":

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from survey.instrument import Instrument, Item, Language, Option
+from survey.questionnaire import pages
 
 MATRIX_KINDS = {"agreement", "frequency", "timeband", "yes_no", "grade"}
 
@@ -34,7 +35,10 @@ def blocks(instrument: Instrument) -> list[Block]:
     ('B03', ['INF_CHANNEL'], False)
     """
     groups: list[list[Item]] = []
-    for item in instrument.items:
+    # Page by page, as the web survey shows them (survey.questionnaire.pages), so that every
+    # export has the web survey's pages and order; a block never spans two pages.
+    ordered = [item for page in pages(instrument) for item in page.items]
+    for item in ordered:
         prev = groups[-1][-1] if groups else None
         matrix = instrument.kind(item) in MATRIX_KINDS
         if (

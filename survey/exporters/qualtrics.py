@@ -16,8 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from survey.exporters import per_language_path
-from survey.exporters.layout import blocks, choices
+from survey.exporters.layout import choices
 from survey.instrument import Instrument, Item, Language
+from survey.questionnaire import pages
 
 PIPES = {"{own}": "${e://Field/own_dept}", "{other}": "${e://Field/other_dept}"}
 
@@ -60,7 +61,22 @@ def _question(instrument: Instrument, item: Item, lang: Language) -> list[str]:
     return lines
 
 
+DK_TAG = "_DK"  # export tag suffix of the "don't know" box after a number item
+DK_PROMPT = {"de": "Können Sie es nicht sagen?", "en": "Cannot say?"}
+
+
+def dont_know_tag(item: Item) -> str:
+    """Export tag of the "don't know" box of a number item; its CSV column is ``TAG_1``."""
+    return item.code + DK_TAG
+
+
+def has_dont_know_box(instrument: Instrument, item: Item) -> bool:
+    return item.dont_know and instrument.kind(item) in {"percent", "constant_sum"}
+
+
 def render_qualtrics(instrument: Instrument, lang: Language) -> str:
+    """One language's Advanced Format TXT: one block per page of our web survey (Qualtrics
+    shows each block on a page of its own), questions in the web survey's order."""
     lines = ["[[AdvancedFormat]]", "", "[[Block:context]]", ""]
     for q in instrument.context:
         code = q.column.upper()
@@ -72,18 +88,30 @@ def render_qualtrics(instrument: Instrument, lang: Language) -> str:
         else:
             lines += ["[[Question:TE:SingleLine]]", f"[[ID:{code}]]", q.text[lang]]
         lines.append("")
-    dimension = None
-    for block in blocks(instrument):
-        if block.dimension != dimension:
-            dimension = block.dimension
-            lines += [f"[[Block:{dimension}]]", ""]
-        for item in block.items:
+    for page in pages(instrument)[1:]:
+        lines += [f"[[Block:{page.key}]]", ""]
+        for item in page.items:
             lines += [*_question(instrument, item, lang), ""]
-        lines += ["[[PageBreak]]", ""]
+            if has_dont_know_box(instrument, item):
+                # a number field has no choices: "don't know" is a box of its own
+                lines += ["[[Question:MC:MultipleAnswer:Vertical]]",
+                          f"[[ID:{dont_know_tag(item)}]]", DK_PROMPT[lang],
+                          "[[AdvancedChoices]]", "[[Choice:1]]",
+                          instrument.dont_know.label[lang], ""]  # fmt: skip
     return "\n".join(lines)
 
 
-def write_qualtrics(instrument: Instrument, path: Path, langs: tuple[Language, ...]) -> list[Path]:
+def write_qualtrics(
+    instrument: Instrument,
+    path: Path,
+    langs: tuple[Language, ...],
+    units: dict[str, str] | None = None,
+) -> list[Path]:
+    """One file per language (Qualtrics imports one language per TXT file).
+
+    ``units`` are not written: Qualtrics numbers choices itself, so the unit stays a text
+    field, best filled from the distribution link (see the README).
+    """
     out = []
     for lang in langs:
         target = per_language_path(path, lang, langs)

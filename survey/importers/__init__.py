@@ -48,6 +48,7 @@ def ingest(
     from survey.importers.assemble import assemble
     from survey.importers.detect import INGEST_FORMATS, detect_format, read_sheet
     from survey.importers.matching import load_mapping
+    from survey.importers.readers import decode_text
 
     path = Path(path)
     if fmt not in INGEST_FORMATS:
@@ -61,6 +62,9 @@ def ingest(
     try:
         if fmt == "surveyjs":
             parsed = surveyjs.parse(path, instrument, user_map)
+            found = decode_text(path)
+            parsed.read = {"encoding": found.encoding, "separator": "", "line_endings": ""}
+            parsed.read["encodings_found"] = _encodings(found.encoding, found.other_lines)
         else:
             sheet = sheet or read_sheet(path)
             if fmt == "qualtrics":
@@ -69,10 +73,31 @@ def ingest(
                 parsed = limesurvey.parse(sheet, instrument, user_map)
             else:
                 parsed = tabular.parse(sheet, instrument, user_map, fmt)
-            parsed.notes.append(f"read as {sheet.encoding}, separator {sheet.separator!r}")
+            how = f", separator {sheet.separator!r}" if sheet.separator else ""
+            parsed.notes.append(f"read as {sheet.encoding}{how}")
+            parsed.findings += sheet.findings
+            other = [n for n in _other_lines(sheet)]
+            parsed.read = {
+                "encoding": sheet.encoding,
+                "separator": sheet.separator,
+                "line_endings": sheet.line_endings,
+                "encodings_found": _encodings(sheet.encoding, other),
+            }
     except IngestError as exc:
         message = str(exc)
         raise IngestError(
             message if message.startswith(str(path)) else f"{path}: {message}"
         ) from None
+    parsed.read["file"] = str(path)
     return assemble(parsed, instrument, user_map)
+
+
+def _other_lines(sheet) -> list[int]:
+    return list(getattr(sheet, "other_lines", []))
+
+
+def _encodings(encoding: str, other_lines: list[int]) -> dict[str, object]:
+    """Encodings seen, with the lines of the minority one (a mixed file)."""
+    if not other_lines:
+        return {encoding: "all lines"}
+    return {encoding: "all other lines", "cp1252": other_lines}

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from survey.errors import shorten
 from survey.importers.matching import LabelIndex, Mapping, Target, normalise
-from survey.importers.readers import parse_number
+from survey.importers.readers import IngestError, parse_datetime, parse_number, slash_order
 from survey.instrument import Instrument
 from survey.responses import empty_wide
 from survey.schema import QUARANTINE_COLUMNS, validate_responses
@@ -45,6 +47,50 @@ class Parsed:
     unmatched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     problems: list[tuple[int, str, str, str]] = field(default_factory=list)
+    matches: list[dict[str, object]] = field(default_factory=list)
+    ignored: list[dict[str, object]] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    read: dict[str, object] = field(default_factory=dict)  # encoding, separator, line endings
+    raw_headers: list[str] | None = None  # as in the file, before metadata was blanked
+
+
+TICKED = {"1", "y", "yes", "ja", "j", "true", "wahr", "x"}
+UNTICKED = {"0", "n", "no", "nein", "false", "falsch"}
+
+
+def body(
+    sheet, header_rows: int, ends_with_newline: bool = False
+) -> tuple[list[list[str]], list[int], list]:
+    """Data rows of a sheet, where each is in the file, and the rows that are no whole
+    record (cut off, too many fields) as problems for the quarantine.
+
+    ``ends_with_newline``: the tool ends every row with a line break (LimeSurvey,
+    Qualtrics, alignmeter, Excel's CSV), so a file without one was cut inside its last
+    field, where no count of fields can tell.
+    """
+    if ends_with_newline and sheet.unterminated and len(sheet.rows) > header_rows:
+        last = len(sheet.rows) - 1
+        sheet.bad.setdefault(
+            last,
+            "the file ends without a line break, which this tool always writes: the last "
+            "row may be cut off, so it is not taken as a whole response",
+        )
+    data = sheet.rows[header_rows:]
+    lines = sheet.lines[header_rows:]
+    problems = [
+        (i - header_rows, "(row)", excerpt(" | ".join(sheet.rows[i])), reason)
+        for i, reason in sorted(sheet.bad.items())
+        if i >= header_rows
+    ]
+    return data, lines, problems
+
+
+def excerpt(value: object) -> str:
+    """What a quarantine line or a message shows of a cell: never a whole long answer."""
+    return shorten(value, EXCERPT)
+
+
+EXCERPT = 80
 
 
 @dataclass
@@ -105,15 +151,15 @@ def _convert(
         try:
             number = parse_number(text)
         except ValueError:
-            raise ValueError(f"unknown answer {text!r} for {column}") from None
+            raise ValueError(f"unknown answer {excerpt(text)!r} for {column}") from None
         if not math.isfinite(number):
-            raise ValueError(f"not a number: {text!r}")
+            raise ValueError(f"not a number: {excerpt(text)!r}")
         return number
     key = normalise(text)
     if labels:
         if key in labels:
             return labels[key]
-        raise ValueError(f"unknown answer {text!r} for {column}")
+        raise ValueError(f"unknown answer {excerpt(text)!r} for {column}")
     return text
 
 
@@ -145,7 +191,7 @@ def assemble(parsed: Parsed, instrument: Instrument, mapping: Mapping) -> Import
         cells, clashes = _merge(parsed.cells, where)
         for r in clashes:
             shown = " | ".join(parsed.cells[r][p] for p in where if p < len(parsed.cells[r]))
-            problems.append((r, col, shown, f"answered twice for {col} (columns {where})"))
+            problems.append((r, col, excerpt(shown), f"answered twice for {col} (columns {where})"))
         if target.joined:
             _joined(instrument, col, cells, parsed.separator, labels, wide, problems)
             continue
@@ -153,16 +199,22 @@ def assemble(parsed: Parsed, instrument: Instrument, mapping: Mapping) -> Import
         user = mapping.value_labels.get(col, {})
         known = labels.labels(col)
         out = []
-        for r, cell in enumerate(cells):
-            try:
-                out.append(_convert(cell, col, instrument, vendor, known, user))
-            except ValueError as exc:
-                problems.append((r, col, cell, str(exc)))
-                out.append(None)
         if col in multi_of:
             touched_multi.add(multi_of[col])
-            # ticked 1; explicitly unticked 0; empty stays unknown until the item is seen
-            out = [None if v is None else float(v != 0) for v in out]
+            out = _ticks(cells, col, instrument, vendor, known, user, problems, parsed.notes)
+        else:
+            # Answers repeat (a few labels in every row): convert each distinct text once.
+            seen: dict[str, tuple[object, str | None]] = {}
+            for r, cell in enumerate(cells):
+                if cell not in seen:
+                    try:
+                        seen[cell] = (_convert(cell, col, instrument, vendor, known, user), None)
+                    except ValueError as exc:
+                        seen[cell] = (None, str(exc))
+                value, error = seen[cell]
+                if error is not None:
+                    problems.append((r, col, excerpt(cell), error))
+                out.append(value)
         if wide[col].dtype == "float64":
             wide[col] = np.array([np.nan if v is None else float(v) for v in out])
         else:
@@ -178,8 +230,81 @@ def assemble(parsed: Parsed, instrument: Instrument, mapping: Mapping) -> Import
     return _validate(parsed, wide, instrument, problems)
 
 
+def _ticks(cells, col, instrument, vendor, labels, user, problems, notes) -> list:
+    """A multiple-choice option column as 1 (ticked), 0 (not ticked) or None (empty).
+
+    Tools write 1/empty, Y/empty (LimeSurvey), 1/0, the option's label (choice text), or
+    1/2 (SPSS: 1 = yes, 2 = no). Anything else (-9, 0.5, a 2 beside 0s, another option's
+    label) is no tick and no blank: the cell is quarantined, never read as ticked.
+    """
+    item = instrument.column_map[col]
+    option = float(col[len(item.code) + 1 :]) if col[len(item.code) + 1 :].isdigit() else None
+    out: list = []
+    twos: list[int] = []
+    zeros = False
+    for r, cell in enumerate(cells):
+        text = cell.strip()
+        value = None
+        if not text:
+            out.append(None)
+            continue
+        if text in user:
+            value = user[text]
+        elif text in vendor:
+            value = vendor[text]
+        elif text.casefold() in TICKED:
+            value = 1.0
+        elif text.casefold() in UNTICKED:
+            value = 0.0
+        elif normalise(text) in labels:
+            code = labels[normalise(text)]
+            value = 1.0 if option is not None and float(code) == option else None
+            if value is None:
+                problems.append(
+                    (r, col, excerpt(cell), f"the label of another option, not of {col}")
+                )
+                out.append(None)
+                continue
+        else:
+            try:
+                value = parse_number(text)
+            except ValueError:
+                value = None
+            if value == 2.0:
+                twos.append(r)
+                out.append(2.0)
+                continue
+        if isinstance(value, int | float) and float(value) in (0.0, 1.0):
+            zeros |= float(value) == 0.0
+            out.append(float(value))
+        else:
+            problems.append(
+                (
+                    r,
+                    col,
+                    excerpt(cell),
+                    f"not a multiple-choice code for {col} (1 or a label = ticked; 0, 2 "
+                    "(SPSS 1/2 coding) or empty = not ticked)",
+                )
+            )
+            out.append(None)
+    if twos and not zeros:
+        notes.append(f"{col}: coded 1/2 (SPSS style); read 2 as not ticked")
+        out = [0.0 if v == 2.0 else v for v in out]
+    elif twos:
+        for r in twos:
+            problems.append(
+                (r, col, "2", f"2 in {col}, a column coded 0/1: neither ticked nor not ticked")
+            )
+        out = [None if v == 2.0 else v for v in out]
+    return out
+
+
 def _merge(rows: list[list[str]], where: list[int]) -> tuple[list[str], list[int]]:
     """One cell per row from several columns holding one item; rows answering twice."""
+    if len(where) == 1:  # one column holds the item: nothing to merge
+        p = where[0]
+        return [row[p] if p < len(row) else "" for row in rows], []
     cells, clashes = [], []
     for r, row in enumerate(rows):
         filled = [row[p] for p in where if p < len(row) and row[p].strip()]
@@ -191,7 +316,8 @@ def _merge(rows: list[list[str]], where: list[int]) -> tuple[list[str], list[int
 
 def _joined(instrument, code, cells, sep, labels, wide, problems) -> None:
     opts = instrument.options(code)
-    known = labels.labels(f"{code}_{opts[0].code}")
+    # labels (choice text) or the option codes themselves ("1,3,5": Qualtrics recodes)
+    known = {**labels.labels(f"{code}_{opts[0].code}"), **{str(o.code): o.code for o in opts}}
     cols = instrument.item_columns(code)
     block = np.full((len(cells), len(opts)), np.nan)
     codes = np.array([float(o.code) for o in opts])
@@ -200,7 +326,9 @@ def _joined(instrument, code, cells, sep, labels, wide, problems) -> None:
             continue
         chosen = split_joined(cell, known, sep)
         if chosen is None:
-            problems.append((r, code, cell, f"unknown answer(s) in {cell!r} for {code}"))
+            problems.append(
+                (r, code, excerpt(cell), f"unknown answer(s) in {excerpt(cell)!r} for {code}")
+            )
             continue
         block[r] = np.isin(codes, chosen)
     for j, col in enumerate(cols):
@@ -222,28 +350,66 @@ def _validate(parsed: Parsed, wide: pd.DataFrame, instrument: Instrument, proble
     lines += result.quarantine.to_dict("records")
     quarantine = pd.DataFrame(lines, columns=list(QUARANTINE_COLUMNS))
     quarantine["row"] = [parsed.lines[int(r)] for r in quarantine["row"]]
+    quarantine["value"] = [excerpt("" if pd.isna(v) else v) for v in quarantine["value"]]
+    quarantine["reason"] = [shorten(v, 300) for v in quarantine["reason"]]
     quarantine = quarantine.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
     from survey.quality import quality_flags
 
     flags = quality_flags(wide, instrument)
+    held = {t.column for t in parsed.targets.values()}
+    ignored = _ignored(parsed)
+    findings = list(parsed.findings)
+    for entry in ignored:
+        if str(entry["reason"]).startswith(("no header;", "resembles", "its text is")):
+            name = shorten(entry["header"], 60) if entry["header"] else "(no header)"
+            findings.append(f"column {name!r}: {entry['reason']}")
     report = {
+        "file": str(parsed.read.get("file", "")),
         "format": parsed.fmt,
+        "encoding": parsed.read.get("encoding", ""),
+        "encodings_found": parsed.read.get("encodings_found", {}),
+        "separator": parsed.read.get("separator", ""),
+        "line_endings": parsed.read.get("line_endings", ""),
         "rows_read": len(wide),
         "accepted": len(table),
         "quarantined": len(bad_rows | failed),
         "partial": int((wide["status"] == "partial").sum()),
         "duplicate": int(flags["duplicate"].sum()),
         "columns_matched": len(parsed.targets),
-        "columns_ignored": parsed.unmatched,
+        "matches": parsed.matches,
+        "columns_ignored": ignored,
         "item_columns_missing": [
             c
             for c in instrument.columns()
-            if c not in {t.column for t in parsed.targets.values()}
-            and instrument.column_map[c].code not in {t.column for t in parsed.targets.values()}
+            if c not in held and instrument.column_map[c].code not in held
         ],
+        "findings": findings,
         "notes": parsed.notes,
     }
     return ImportResult(table=table, quarantine=quarantine, report=report)
+
+
+def _ignored(parsed: Parsed) -> list[dict[str, object]]:
+    """Columns left out, each with why; a column without header says whether it held data."""
+    out = []
+    raw = parsed.raw_headers or []
+    for entry in parsed.ignored:
+        entry = dict(entry)
+        pos = int(entry.get("position", 0)) - 1  # type: ignore[call-overload]
+        if not entry["header"] and 0 <= pos < len(raw) and raw[pos].strip():
+            entry["header"] = raw[pos]  # a metadata column, blanked for the matcher
+        if entry["reason"] == "no header" and "position" in entry:
+            pos = int(entry["position"]) - 1  # type: ignore[call-overload]
+            filled = sum(1 for row in parsed.cells if pos < len(row) and row[pos].strip())
+            if not filled:
+                continue  # an empty trailing column (Qualtrics writes one): nothing lost
+            entry["header"] = ""
+            entry["reason"] = (
+                f"no header; {filled} row(s) hold data in column {pos + 1}, not imported: "
+                "give the column a header and map it"
+            )
+        out.append(entry)
+    return out
 
 
 def meta_from(
@@ -261,6 +427,13 @@ def meta_from(
     """
     if pos is None:
         return [default] * len(rows)
+    if convert is parse_datetime:
+        cells = [row[pos] if pos < len(row) else "" for row in rows]
+        try:
+            order = slash_order(cells)
+        except ValueError as exc:
+            raise IngestError(f"column {column or pos + 1}: {exc}") from None
+        convert = partial(parse_datetime, order=order)
     out = []
     for r, row in enumerate(rows):
         cell = row[pos] if pos < len(row) else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from survey.errors import shorten
 from survey.importers import limesurvey, qualtrics, tabular
 from survey.importers.readers import IngestError, Sheet, read_delimited, read_xlsx
 from survey.instrument import Instrument
@@ -53,8 +54,8 @@ def detect_format(
     how = f"{sheet.encoding}, separator {sheet.separator!r}" if sheet.separator else "xlsx"
     raise IngestError(
         f"{path}: cannot tell which tool wrote this file. Saw {len(heads)} columns ({how}) "
-        f"starting {heads[:5]}, and none of the signatures: Qualtrics (ResponseId and an "
-        f"ImportId row), LimeSurvey (submitdate, lastpage), Google Forms (Timestamp first), "
-        f"Microsoft Forms (ID, Start time), our codes. Name the format with --format and the "
-        f"columns with --mapping"
+        f"starting {[shorten(h, 40) for h in heads[:5]]}, and none of the signatures: "
+        f"Qualtrics (ResponseId and an ImportId row), LimeSurvey (submitdate, lastpage), "
+        f"Google Forms (Timestamp first), Microsoft Forms (ID, Start time), our codes. "
+        f"Name the format with --format and the columns with --mapping"
     )

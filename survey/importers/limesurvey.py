@@ -12,7 +12,7 @@ import math
 import re
 
 from survey.exporters import limesurvey as lss
-from survey.importers.assemble import Parsed, find, meta_from
+from survey.importers.assemble import Parsed, body, find, meta_from
 from survey.importers.matching import Mapping, map_headers
 from survey.importers.readers import IngestError, Sheet, parse_datetime, parse_number
 from survey.instrument import Instrument
@@ -40,22 +40,27 @@ def heading_code(heading: str) -> str:
 def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
     rows = sheet.rows
     heads = [c.strip() for c in rows[0]]
-    data = rows[1:]
+    data, lines, problems = body(sheet, 1, ends_with_newline=True)
     if not data:
         raise IngestError(f"{sheet.path}: LimeSurvey export with no responses")
     ours = lss.response_columns(instrument)
     by_code: dict[str, str] = {}
     headers = []
-    for h in heads:
+    skipped: dict[int, str] = {}
+    for pos, h in enumerate(heads):
         code = heading_code(h)
         if h.lower() in META or h.lower().startswith("grouptime"):
+            skipped[pos] = "LimeSurvey metadata"
             headers.append("")
         elif code in ours and h not in mapping.columns:
             by_code[h] = ours[code]
             headers.append(h)
         else:
             headers.append(h)
-    targets, unmatched = map_headers(headers, instrument, mapping, by_code)
+    for pos in _dont_know(heads, headers, data, instrument, ours):
+        skipped[pos] = "don't-know box, read into its item"
+    found = map_headers(headers, instrument, mapping, by_code, skipped, names=set(heads))
+    targets = found.targets
     codes = {}
     for t in targets.values():
         if t.column in instrument.column_map or t.column in {q.column for q in instrument.context}:
@@ -63,7 +68,6 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
                 codes[t.column] = lss.answer_values(instrument, t.column)
             except KeyError:
                 continue
-    problems: list = []
     submitted = meta_from(data, find(heads, "submitdate"), str.strip, "")
     token = meta_from(data, find(heads, "token"), str.strip, "")
     ids = meta_from(data, find(heads, "id"), str.strip, "")
@@ -71,7 +75,7 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
         fmt="limesurvey",
         headers=headers,
         cells=data,
-        lines=[2 + i for i in range(len(data))],
+        lines=lines,
         targets=targets,
         meta={
             "respondent_id": [t or i for t, i in zip(token, ids, strict=True)],
@@ -93,9 +97,35 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
         },
         codes=codes,
         separator=";",
-        unmatched=[u for u in unmatched if u.strip()],
+        unmatched=found.unmatched,
         problems=problems,
+        matches=found.matches,
+        ignored=found.ignored,
+        raw_headers=heads,
     )
+
+
+def _dont_know(heads, headers, data, instrument: Instrument, ours: dict[str, str]) -> list[int]:
+    """A ticked "don't know" checkbox of a number item (``POWPRICINGDK[DK]``, see
+    :func:`survey.exporters.limesurvey.dont_know_headings`) becomes the answer code ``DK``
+    in the item's own columns, which LimeSurvey left empty (the item was hidden); returns
+    the boxes' positions."""
+    dont_know = lss.dont_know_headings(instrument)
+    boxes = []
+    for pos, head in enumerate(heads):
+        item = dont_know.get(heading_code(head))
+        if item is None:
+            continue
+        boxes.append(pos)
+        headers[pos] = ""  # read here, not a column of ours
+        columns = set(instrument.item_columns(item))
+        where = [i for i, h in enumerate(heads) if ours.get(heading_code(h)) in columns]
+        for row in data:
+            if pos < len(row) and row[pos].strip().lower() in {"y", "yes", "ja"}:
+                for i in where:
+                    row.extend([""] * (i + 1 - len(row)))
+                    row[i] = lss.DONT_KNOW_CODE
+    return boxes
 
 
 def _date(text: str):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
-from survey.exporters.qualtrics import choice_recodes
-from survey.importers.assemble import Parsed, find, meta_from
+from survey.exporters.qualtrics import choice_recodes, dont_know_tag, has_dont_know_box
+from survey.importers.assemble import Parsed, body, find, meta_from
 from survey.importers.matching import Mapping, map_headers
 from survey.importers.readers import IngestError, Sheet, parse_datetime, parse_number
 from survey.instrument import Instrument
@@ -63,6 +63,29 @@ def _by_code(instrument: Instrument) -> dict[str, str]:
     return out
 
 
+def _dont_know(tags: list[str], data: list[list[str]], instrument: Instrument) -> set[int]:
+    """A ticked "don't know" box of a number item (tag ``CODE_DK_1``, see
+    :func:`survey.exporters.qualtrics.dont_know_tag`) becomes -9 in the item's columns;
+    returns the boxes' positions, whose columns are then ignored."""
+    tag_of = {
+        f"{dont_know_tag(i)}_1": i for i in instrument.items if has_dont_know_box(instrument, i)
+    }
+    boxes = set()
+    for pos, tag in enumerate(tags):
+        item = tag_of.get(tag)
+        if item is None:
+            continue
+        boxes.add(pos)
+        own = {t for t, col in _by_code(instrument).items() if col in instrument.item_columns(item)}
+        where = [i for i, t in enumerate(tags) if t in own]
+        for row in data:
+            if pos < len(row) and row[pos].strip() not in {"", "0"}:
+                for i in where:
+                    row.extend([""] * (i + 1 - len(row)))
+                    row[i] = str(instrument.dont_know.code)
+    return boxes
+
+
 def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
     rows = sheet.rows
     legacy = not (len(rows) > 2 and any(c.strip().startswith('{"ImportId"') for c in rows[2]))
@@ -74,16 +97,25 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
             t if not t.startswith("V") or not t[1:].isdigit() else texts[i].strip()
             for i, t in enumerate(tags)
         ]
-    data = rows[header_rows:]
+    data, lines, problems = body(sheet, header_rows, ends_with_newline=True)
     if not data:
         raise IngestError(f"{sheet.path}: Qualtrics export with no responses")
+    boxes = _dont_know(tags, data, instrument)
     by_code = _by_code(instrument)
     # Ours by tag, else by the question text of row 2.
+    # a multiple-choice item in one column (not split): its tag is the item code
+    joined = {i.code for i in instrument.items if instrument.kind(i) == "multiple"}
     headers = [
-        t if (t in by_code or t in mapping.columns) else texts[i] for i, t in enumerate(tags)
+        t if (t in by_code or t in mapping.columns or t in joined) else texts[i]
+        for i, t in enumerate(tags)
     ]
-    headers = ["" if tags[i] in META else h for i, h in enumerate(headers)]
-    targets, unmatched = map_headers(headers, instrument, mapping, by_code)
+    skipped = {i: "Qualtrics metadata" for i, tag in enumerate(tags) if tag in META}
+    skipped |= {i: "don't-know box, read into its item" for i in boxes}
+    headers = ["" if i in skipped else h for i, h in enumerate(headers)]
+    found = map_headers(
+        headers, instrument, mapping, by_code, skipped, names={t.strip() for t in texts}
+    )
+    targets = found.targets
     recodes = {
         item.code: {str(n): code for n, code in choice_recodes(instrument, item).items()}
         for item in instrument.items
@@ -93,7 +125,6 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
     for q in instrument.context:
         if q.options:
             codes[q.column] = {str(i): key for i, key in enumerate(q.options, start=1)}
-    problems: list = []
     pos_id = find(tags, "ResponseId", "ResponseID")
     finished = meta_from(data, find(tags, "Finished"), lambda s: s.strip().lower() in {"1", "true"})
     status = meta_from(data, find(tags, "Status"), lambda s: s.strip().lower())
@@ -101,7 +132,7 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
         fmt="qualtrics",
         headers=headers,
         cells=data,
-        lines=[header_rows + 1 + i for i in range(len(data))],
+        lines=lines,
         targets=targets,
         meta={
             "respondent_id": meta_from(data, pos_id, str.strip, ""),
@@ -129,8 +160,11 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping) -> Parsed:
         codes=codes,
         separator=",",
         excluded={r: NOT_RESPONSES[s] for r, s in enumerate(status) if s in NOT_RESPONSES},
-        unmatched=[u for u in unmatched if u.strip()],
+        unmatched=found.unmatched,
         problems=problems,
+        matches=found.matches,
+        ignored=found.ignored,
+        raw_headers=tags,
     )
     if pos_id is None:
         parsed.meta["respondent_id"] = [f"row{line}" for line in parsed.lines]

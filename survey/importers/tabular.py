@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from survey.importers.assemble import Parsed, find, meta_from
+from survey.errors import shorten
+from survey.importers.assemble import Parsed, body, find, meta_from
 from survey.importers.matching import Mapping, TextIndex, map_headers, normalise
 from survey.importers.readers import IngestError, Sheet, parse_datetime, parse_number
 from survey.instrument import Instrument
@@ -40,7 +41,7 @@ def is_msforms(rows: list[list[str]]) -> bool:
 
 def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping, fmt: str) -> Parsed:
     heads = [c.strip() for c in sheet.rows[0]]
-    data = sheet.rows[1:]
+    data, lines, problems = body(sheet, 1, ends_with_newline=fmt == "csv")
     if not data:
         raise IngestError(f"{sheet.path}: a header row and no responses")
     skip = {
@@ -48,16 +49,28 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping, fmt: str) -> P
         "msforms": MSFORMS_START + MSFORMS_END + MSFORMS_SKIP,
     }
     skipped = {normalise(s) for s in skip.get(fmt, ())}
-    headers = ["" if normalise(h) in skipped and h not in mapping.columns else h for h in heads]
-    targets, unmatched = map_headers(headers, instrument, mapping)
+    vendor = {"google": "Google Forms", "msforms": "Microsoft Forms"}.get(fmt, fmt)
+    skip_at = {
+        pos: f"{vendor} metadata"
+        for pos, h in enumerate(heads)
+        if normalise(h) in skipped and h not in mapping.columns
+    }
+    headers = ["" if pos in skip_at else h for pos, h in enumerate(heads)]
+    found = map_headers(headers, instrument, mapping, skipped=skip_at, names=set(heads))
+    targets = found.targets
     item_targets = [t for t in targets.values() if t.column not in META_COLUMNS]
     if not item_targets:
+        near = [
+            f"{shorten(i['header'], 60)!r} {i['reason'].split(':')[0]}"
+            for i in found.ignored
+            if str(i["reason"]).startswith("resembles")
+        ]
         raise IngestError(
             f"{sheet.path}: no column matched an item of the instrument (first headers: "
-            f"{heads[:4]}); name them in a mapping file (--mapping)"
+            f"{[shorten(h, 60) for h in heads[:4]]})"
+            + (f"; near: {'; '.join(near[:3])}" if near else "")
+            + "; name them in a mapping file (--mapping)"
         )
-    problems: list = []
-    lines = [2 + i for i in range(len(data))]
     language = TextIndex(instrument).language(heads) or "en"
     meta: dict[str, list] = {}
     if fmt == "google":
@@ -112,6 +125,9 @@ def parse(sheet: Sheet, instrument: Instrument, mapping: Mapping, fmt: str) -> P
         targets=targets,
         meta=meta,
         separator=";" if fmt == "msforms" else ",",
-        unmatched=[u for u in unmatched if u.strip()],
+        unmatched=found.unmatched,
         problems=problems,
+        matches=found.matches,
+        ignored=found.ignored,
+        raw_headers=heads,
     )
