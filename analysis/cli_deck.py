@@ -17,9 +17,12 @@ from analysis.cli_run import (
     THRESHOLD_HELP,
     _analyse,
     _console,
+    _listed,
     _rejected,
     _source,
+    write_quarantine,
 )
+from survey.errors import UserError
 
 
 def analyse_for_release(data: Path, ins, threshold: int, output: Path):
@@ -62,9 +65,9 @@ def deck(
     langs = tuple(lang or LANGS)
     unknown = [x for x in langs if x not in LANGS]
     if unknown:
-        raise ValueError(f"unknown language {unknown[0]!r}; use de or en")
+        raise UserError(f"unknown language {unknown[0]!r}; use de or en")
     if template is not None and not template.is_file():
-        raise ValueError(f"--template {template}: no such file")
+        raise UserError(f"--template {template}: no such file")
     ins = load_instrument()
     # A database's answers pass through a private temporary file: a deck folder is handed
     # around, respondent-level data must not be in it.
@@ -80,11 +83,11 @@ def deck(
             template=template,
         )  # fmt: skip
         _console().print(f"wrote {path}")
+    listed = _listed(data, output)  # next to the input: never into the deck folder
     if len(results.quarantine):
-        listed = output / "quarantine.csv"
-        results.quarantine.to_csv(listed, index=False)
+        write_quarantine(results.quarantine, listed)
         _console().print(f"wrote {listed}")
-    _rejected(results, data, output / "quarantine.csv")
+    _rejected(results, data, listed)
 
 
 def register(app: typer.Typer) -> None:

@@ -35,6 +35,7 @@ from analysis.findings import find_findings, finding_rules
 from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_p, fmt_percent
 from analysis.invariance import department_invariance
 from analysis.pipeline import Results
+from survey.errors import UserError
 from survey.instrument import Instrument
 from survey.prototypes import load_prototypes
 
@@ -76,11 +77,11 @@ class Deck:
         if template is not None:
             path = Path(template)
             if not path.is_file():
-                raise ValueError(f"--template {path}: no such file")
+                raise UserError(f"--template {path}: no such file")
             try:
                 self.prs = Presentation(str(path))
             except Exception as exc:  # python-pptx raises several kinds for a bad file
-                raise ValueError(f"--template {path}: not a PowerPoint file ({exc})") from None
+                raise UserError(f"--template {path}: not a PowerPoint file ({exc})") from None
             self._drop_slides()
         else:
             self.prs = Presentation()
@@ -136,9 +137,12 @@ class Deck:
             if ph.placeholder_format.type != 1 and ph.placeholder_format.idx != 0:
                 ph._element.getparent().remove(ph._element)  # empty placeholders show prompts
         if title_shape is not None:
-            size = fit_size(
-                title, title_shape.width / EMU_PER_PT, title_shape.height / EMU_PER_PT, 28, 14
-            )
+            try:
+                size = fit_size(
+                    title, title_shape.width / EMU_PER_PT, title_shape.height / EMU_PER_PT, 28, 14
+                )
+            except ValueError:  # a template's small title box: its smallest readable size
+                size = 14
             title_shape.text_frame.text = title
             for run in title_shape.text_frame.paragraphs[0].runs:
                 run.font.size = Pt(size)
@@ -905,7 +909,7 @@ def make_deck(
     texts_for(lang)  # validates the language
     summary = results.scale_summary
     if not ((summary["scale"] == "cooperation") & (summary["group"] == "all")).any():
-        raise ValueError(
+        raise UserError(
             f"fewer than {results.threshold} respondents rated the cooperation: a deck "
             "would single them out (anonymity threshold)"
         )
