@@ -16,6 +16,7 @@ import sys
 
 import typer
 
+from analysis import cli_deck as deck_commands
 from analysis import cli_notebooks as notebooks_commands
 from analysis import cli_run as run_commands
 from survey.cli import collect as collect_commands
@@ -59,6 +60,7 @@ for module in (
     export_commands,
     ingest_commands,
     run_commands,
+    deck_commands,
     notebooks_commands,
 ):
     module.register(app)

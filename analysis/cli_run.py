@@ -144,7 +144,7 @@ def _analyse_and_write(
 
     console = _console()
     written: list[Path] = []
-    steps = 2 + len(langs) + (1 if notebooks else 0)
+    steps = 2 + 2 * len(langs) + (1 if notebooks else 0)
     with Progress(console=console, transient=True, disable=console.quiet) as progress:
         task = progress.add_task("analysing", total=steps)
         ins = load_instrument(instrument)
@@ -169,6 +169,14 @@ def _analyse_and_write(
                 invariance=invariance, previous=before, invited=invited,
                 previous_instrument=prev_ins,
             )  # fmt: skip
+            progress.advance(task)
+        from analysis.deck import make_deck
+
+        for lang in langs:
+            progress.update(task, description=f"writing the deck ({lang})")
+            written.append(
+                make_deck(results, ins, output, lang=lang, company=company, invariance=invariance)
+            )
             progress.advance(task)
         if notebooks:
             from analysis.notebooks import run_notebooks
@@ -218,8 +226,9 @@ def demo(
         None, "--instrument", help="Instrument YAML; default: the shipped one."
     ),
 ) -> None:
-    """The demo diagnostic end to end: synthetic data, analysis, briefs (every language of
-    the instrument), figures, tables (CSV and Excel) and executed notebooks."""
+    """The demo diagnostic end to end: synthetic data, analysis, briefs and slide decks
+    (every language of the instrument), figures, tables (CSV and Excel) and executed
+    notebooks."""
     from survey.instrument import load_instrument
     from survey.synthetic import generate, write_diagnostic
 
@@ -354,7 +363,7 @@ def run(
     ),
 ) -> None:
     """Analyse a real diagnostic (a response file or the web survey's database): tables,
-    figures and briefs in both languages. A database's answers are first exported to
+    figures, briefs and slide decks in both languages. A database's answers are first exported to
     OUTPUT/data/responses.csv (respondent level: keep that folder private)."""
     from survey.cli.collect import instrument_of
 

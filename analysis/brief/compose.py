@@ -22,6 +22,7 @@ from analysis import charts
 from analysis.brief import comparability
 from analysis.brief.changes import COOPERATION, changes_section, scale_name, wave_changes
 from analysis.brief.render import HERE, data_uri, texts_for
+from analysis.brief.summary import executive_summary
 from analysis.findings import Finding, find_findings, finding_rules, omission_texts
 from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_percent, fmt_signed
 from analysis.invariance import department_invariance
@@ -243,8 +244,32 @@ def _grade(
     caption = t["grade_caption"].format(
         marketing=fmt_percent(low.get("marketing"), lang), sales=fmt_percent(low.get("sales"), lang)
     )
-    ax = charts.plot_grades(part, column=column, lang=lang, ax=_axes((6.0, 2.6)))
+    ax = charts.plot_grades(part, column=column, lang=lang, ax=_axes((HALF[0], HALF[1] + 0.75)))
     return _figure(ax, out / f"grades_{lang}", caption, caption), caption
+
+
+def _profile(results: Results, instrument: Instrument, lang: str, out: Path) -> dict | None:
+    """Page 1's compact picture of both departments' profiles (scale indices)."""
+    from analysis.charts.deptprofile import plot_department_profile, profile_rows
+
+    t = texts_for(lang)
+    order = [s.code for s in instrument.scales if s.code != "marketing_power"]
+    rows = profile_rows(results.scale_summary, order)
+    if rows.empty:
+        return None
+    names = {s.code: s.label[lang] for s in instrument.scales}
+    ax = plot_department_profile(
+        results.scale_summary,
+        order=order,
+        labels=names,
+        lang=lang,
+        ax=_axes((FULL[0] * 0.6, 0.15 * len(rows) + 0.8)),
+    )
+    alt = "; ".join(
+        f"{names[r.scale]}: {fmt_number(r.marketing, lang, 0)} / {fmt_number(r.sales, lang, 0)}"
+        for r in rows.itertuples()
+    )
+    return _figure(ax, out / f"profile_{lang}", alt, t["fig_profile"], "half")
 
 
 def _method(
@@ -330,6 +355,8 @@ def _method(
         else "",
         "data_quality": quality,
         "limitations": limits,
+        "ranking": t["ranking_method"],
+        "index_note": t["index_method"],
     }
 
 
@@ -498,6 +525,8 @@ def compose_brief(
     return {
         "lang": lang,
         "t": t,
+        "summary": executive_summary(results, instrument, findings, recs, lang, hidden),
+        "profile_figure": None if hidden else _profile(results, instrument, lang, out),
         "company": company,
         "date": format_date(date or dt.date.today(), format="long", locale=LOCALES[lang]),
         "verdict": verdict,

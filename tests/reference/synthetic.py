@@ -44,10 +44,10 @@ def csv_text(name: str) -> str:
 
 
 # A planted threshold shift: in sales, two of three respondents who answered the
-# structural-linkages item STR_ROLES_AGREED (7 points) with 1 to 6 move one category up
+# structural-linkages item STR_PLANNING_WORKS (7 points) with 1 to 6 move one category up
 # (no category empties): sales reads the item as easier to agree with, the factor
 # unchanged. The scale is scalar invariant without it.
-SHIFTED_ITEM = "STR_DEADLINES_AGREED"
+SHIFTED_ITEM = "STR_PLANNING_WORKS"
 
 
 def shifted_text() -> str:
