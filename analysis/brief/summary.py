@@ -20,15 +20,6 @@ from analysis.formatting import fmt_ci, fmt_number, fmt_p, fmt_percent
 from analysis.pipeline import Results
 from survey.instrument import Instrument
 
-# Headline items by role (contract of issue 14): the instrument's own roles once it has
-# them, today's codes until then.
-ROLE_FALLBACK = {
-    "meeting_frequency": "INF_MEET_FREQ",
-    "lead_followup_time": "LEA_FOLLOWUP_TIME",
-    "lead_followup_rate": "LEA_FOLLOWUP_RATE",
-    "overall_grade": "OUT_GRADE",
-    "obstacles": "OBS_MAIN",
-}
 # Index bands anchored on the 7-point agreement answers (index = (answer - 1) / 6 x 100):
 # 33.3 = "somewhat disagree", 50 = neutral, 66.7 = "somewhat agree", 83.3 = "agree".
 BANDS = ((100 / 3, "poor"), (50.0, "weak"), (200 / 3, "middling"), (250 / 3, "good"))
@@ -37,10 +28,9 @@ FIRST_ACTIONS = 2
 
 
 def _role(instrument: Instrument, name: str) -> str | None:
-    """The item code playing headline role ``name``, or None when the instrument lacks it."""
-    if hasattr(instrument, "role"):
-        return instrument.role(name)
-    code = ROLE_FALLBACK.get(name)
+    """The item code playing headline role ``name``, or None when the instrument lacks it
+    (or has it no more than in name)."""
+    code = instrument.role(name)
     return code if code in instrument.column_map else None
 
 

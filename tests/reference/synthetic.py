@@ -53,7 +53,10 @@ SHIFTED_ITEM = "STR_PLANNING_WORKS"
 def shifted_text() -> str:
     table = keyed_table(*DIAGNOSTICS["synth_u12_p45_s3"])
     sales = (table["department"] == "sales") & table[SHIFTED_ITEM].between(1, 6)
-    moved = sales & (sales.cumsum() % 3 != 0)
+    # within each category every third respondent, the first included, stays: no
+    # category of sales empties (WLSMV needs every category in every group)
+    rank = table[SHIFTED_ITEM].where(sales).groupby(table[SHIFTED_ITEM]).cumcount()
+    moved = sales & (rank % 3 != 0)
     table.loc[moved, SHIFTED_ITEM] += 1
     return table.to_csv(index=False, lineterminator="\n")
 
