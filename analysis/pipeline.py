@@ -21,6 +21,7 @@ from analysis.configurations import (
     relationship_stage,
 )
 from analysis.distributions import category_shares
+from analysis.drivers import key_drivers
 from analysis.gaps import mirror_gaps, perception_gaps
 from analysis.profiles import profile_matrix, unit_profiles
 from analysis.reliability import alpha, omega
@@ -65,6 +66,8 @@ class Results:
     threshold: int
     # what the instrument does not support (survey.instrument.Support), and so left out
     unsupported: list = field(default_factory=list)
+    # key drivers of the grade and the cooperation index per department (analysis.drivers)
+    drivers: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # Roles whose answer distributions the charts and findings use (see the instrument's
@@ -196,6 +199,10 @@ def run_analysis(
     )
     config_map = configuration_map(matrix, prototypes) if len(matrix) >= 3 else pd.DataFrame()
     reliability = reliability_table(valid, instrument, notes)
+    drivers = key_drivers(valid, instrument, scores, threshold=threshold, seed=seed)
+    for left in drivers.attrs.get("left_out", []):
+        subject = " ".join(str(left[k]) for k in ("outcome", "group") if left.get(k) is not None)
+        notes.append({"table": "drivers", "subject": subject, "note": left["reason"]})
     return Results(
         responses=valid,
         quarantine=checked.quarantine,
@@ -218,6 +225,7 @@ def run_analysis(
         notes=pd.DataFrame(notes, columns=["table", "subject", "note"]),
         threshold=threshold,
         unsupported=[s for s in instrument.supported_analyses() if not s.supported],
+        drivers=drivers,
     )
 
 

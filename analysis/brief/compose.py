@@ -25,8 +25,10 @@ from analysis.brief.render import HERE, data_uri, texts_for
 from analysis.brief.summary import executive_summary
 from analysis.findings import Finding, find_findings, finding_rules, omission_texts
 from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_percent, fmt_signed
+from analysis.gaps import DEFAULT_SESOI
 from analysis.invariance import department_invariance
 from analysis.pipeline import OMEGA_MIN_ITEMS, Results
+from analysis.sensitivity import gap_sensitivity
 from survey.errors import UserError
 from survey.instrument import Instrument
 from survey.prototypes import load_prototypes
@@ -197,6 +199,98 @@ def _figures(
     return figs, flagged
 
 
+def _drivers(
+    results: Results, instrument: Instrument, lang: str, out: Path
+) -> tuple[dict | None, list[str]]:
+    """The key-driver figure of the overall grade and one sentence per department."""
+    t = texts_for(lang)
+    drivers = results.drivers
+    if drivers is None or drivers.empty:
+        return None, []
+    grade = drivers[drivers["outcome"] == "overall_grade"]
+    if grade.empty:
+        return None, []
+    names = {s.code: s.label[lang] for s in instrument.scales}
+    k = grade["predictor"].nunique()
+    ax = charts.plot_drivers(
+        grade, labels=names, lang=lang, ax=_axes((HALF[0] + 0.9, min(0.16 * k + 0.55, 1.9)))
+    )
+    sentences, alt = [], []
+    for dept, part in grade.groupby("department", sort=False):
+        top = part.sort_values("weight", ascending=False).iloc[0]
+        sentences.append(
+            t["driver_finding"].format(
+                department=t["departments"][dept],
+                scale=names.get(top["predictor"], top["predictor"]),
+                share=fmt_percent(top["share"], lang),
+                r2=fmt_number(top["r2"], lang, 2),
+            )
+        )
+        alt.append(
+            f"{t['departments'][dept]}: "
+            + ", ".join(
+                f"{names.get(r.predictor, r.predictor)} {fmt_percent(r.share, lang)}"
+                for r in part.sort_values("weight", ascending=False).itertuples()
+            )
+        )
+    figure = _figure(ax, out / f"drivers_{lang}", "; ".join(alt), t["fig_drivers"])
+    return figure, sentences
+
+
+def _equivalence(results: Results, instrument: Instrument, lang: str) -> list[str]:
+    """Which scales show no meaningful gap, and how many allow no verdict."""
+    t = texts_for(lang)
+    scales = results.gaps[(results.gaps["level"] == "scale") & ~results.gaps["suppressed"]]
+    if scales.empty or "verdict" not in scales:
+        return []
+    names = {s.code: s.label[lang] for s in instrument.scales}
+    out = []
+    equivalent = scales.loc[scales["verdict"] == "equivalent", "code"].tolist()
+    if equivalent:
+        out.append(
+            t["equivalent_scales"].format(
+                sesoi=fmt_number(DEFAULT_SESOI, lang, 1),
+                names=", ".join(names.get(c, c) for c in equivalent),
+            )
+        )
+    open_ = int((scales["verdict"] == "inconclusive").sum())
+    if open_:
+        out.append(t["inconclusive_scales"].format(n=open_, total=len(scales)))
+    return out
+
+
+def _sensitivity(results: Results, instrument: Instrument, lang: str) -> str:
+    """Whether the three largest scale gaps hold without the flagged respondents."""
+    t = texts_for(lang)
+    scales = results.gaps[(results.gaps["level"] == "scale") & ~results.gaps["suppressed"]]
+    scales = scales.dropna(subset=["effect"])
+    if scales.empty:
+        return ""
+    top = scales.reindex(scales["effect"].abs().sort_values(ascending=False).index)["code"]
+    sens = gap_sensitivity(
+        results.responses, instrument, results.gaps, top.head(3).tolist(),
+        threshold=results.threshold,
+    )  # fmt: skip
+    excluded = sum(sens.attrs.get("excluded", {}).values())
+    if sens.empty:
+        if excluded == 0:
+            return ""
+        return t["sensitivity_hidden"].format(threshold=results.threshold)
+    changed = sens[sens["changed"] == True]  # noqa: E712 (object column: True/False/NaN)
+    if changed.empty:
+        return t["sensitivity_same"].format(n=excluded)
+    names = {s.code: s.label[lang] for s in instrument.scales}
+    verdicts = t["verdict_names"]
+    return t["sensitivity_changed"].format(
+        n=excluded,
+        names="; ".join(
+            f"{names.get(r.code, r.code)} "
+            f"({verdicts[r.verdict_all]} → {verdicts[r.verdict_without]})"
+            for r in changed.itertuples()
+        ),
+    )
+
+
 def _changes(
     results: Results,
     instrument: Instrument,
@@ -323,6 +417,10 @@ def _method(
     flags = quality_flags(resp, instrument)
     quality = [t["quarantined"].format(n=results.quarantine["row"].nunique())]
     quality += _notes(results.notes, instrument, lang)
+    if not departments_hidden(results, instrument):
+        sensitivity = _sensitivity(results, instrument, lang)
+        if sensitivity:
+            quality.append(sensitivity)
     for key, col in (
         ("partial", "partial"),
         ("speeders", "speeder"),
@@ -495,6 +593,9 @@ def compose_brief(
     gaps = [f for f in findings if f.kind in ("gap", "mirror", "orientation")][:5]
     figures, charted = _figures(results, instrument, lang, out, invariance)
     hidden = departments_hidden(results, instrument)
+    driver_figure, driver_sentences = (
+        (None, []) if hidden else _drivers(results, instrument, lang, out)
+    )
 
     def shown(f: Finding) -> str:
         """A finding as listed on pages 1 and 2: it says when it triggers no rule (before
@@ -533,6 +634,8 @@ def compose_brief(
         "key_heading": t["key_findings"][KEY_HEADINGS[len(key)]],
         "key_findings": [shown(f) for f in key],
         "gap_findings": [shown(f) for f in gaps],
+        "gap_notes": [] if hidden else _equivalence(results, instrument, lang),
+        "drivers": {"figure": driver_figure, "sentences": driver_sentences},
         "not_compared": t["not_compared"].format(threshold=results.threshold) if hidden else "",
         "no_recommendation": t[
             "no_recommendation_hidden"

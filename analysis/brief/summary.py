@@ -203,7 +203,7 @@ def plain_gap(
     p = fmt_p(row["p_adj"], lang)
     d_text = fmt_number(abs(d), lang, 2)
     if table == "mirror":
-        construct = finding_rules()["constructs"][row["construct"]][lang]
+        construct = instrument.construct_label(row["construct"], lang)
         low, high = instrument.value_range(row["self_item"])
         sentence = plain["competence"].format(
             target=_dept(lang, row["target"]),

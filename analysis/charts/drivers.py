@@ -86,5 +86,5 @@ def plot_drivers(
     ax.set_xlabel(label("driver_share", lang))
     top = np.nanmax(np.r_[rows["ci_high_share"].to_numpy(dtype=float), rows["share"]]) * 100
     ax.set_xlim(0, min(100.0, float(top) + 5))
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     return ax

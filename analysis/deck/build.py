@@ -31,7 +31,7 @@ from analysis.brief.compose import departments_hidden, masked, recommend
 from analysis.brief.render import texts_for
 from analysis.brief.summary import _role, executive_summary
 from analysis.deck.fit import EMU_PER_PT, fit_size
-from analysis.findings import find_findings, finding_rules
+from analysis.findings import find_findings
 from analysis.formatting import LOCALES, fmt_ci, fmt_number, fmt_p, fmt_percent
 from analysis.invariance import department_invariance
 from analysis.pipeline import Results
@@ -475,12 +475,12 @@ class DeckBuilder:
         )
         if part.empty:
             return None
-        constructs = finding_rules()["constructs"]
         cats, by = [], {d: [] for d in DEPTS}
         for r in part.itertuples():
             cats.append(
                 t["competence_of"].format(
-                    dept=_dept_name(t, r.target), construct=constructs[r.construct][self.lang]
+                    dept=_dept_name(t, r.target),
+                    construct=self.ins.construct_label(r.construct, self.lang),
                 )
             )
             for rater in DEPTS:
