@@ -301,7 +301,7 @@ def test_ordinal_invariance_sequence_matches_lavaan(case):
 
 
 def test_planted_threshold_shift_is_found_by_the_ordinal_test():
-    """STR_ROLES_AGREED moved up a category for two in three sales respondents (see
+    """STR_PLANNING_WORKS moved up a category for two in three sales respondents (see
     tests/reference/synthetic.py): scalar invariance fails; without the shift it holds."""
     from survey import load_instrument
 
@@ -317,7 +317,7 @@ def test_planted_threshold_shift_is_found_by_the_ordinal_test():
     assert clean["supported_level"] == "scalar" and clean["means_comparable"]
     assert shifted["supported_level"] == "metric" and not shifted["means_comparable"]
     assert shifted["delta_rmsea_scalar"] > 0.015
-    assert shifted["p_scalar"] < 1e-6 < clean["p_scalar"]  # lavTestLRT: 2.4e-8 and 0.028
+    assert shifted["p_scalar"] < 1e-4 < clean["p_scalar"]
 
 
 def test_invariance_by_scale_says_which_model_and_falls_back():

@@ -205,7 +205,9 @@ def test_omega_general_loadings_match_psych_in_a_heywood_case():
     _, phi = oblimin(fa_varimax(corr, 3))
     np.testing.assert_allclose(phi, np.array(ref["phi"]), atol=1e-4)
     gamma = minres(phi, 1)[0][:, 0]
-    np.testing.assert_allclose(gamma, ref["gamma"], atol=1e-4)
+    # at the bound the objective is flat along the other loadings: both optimisers stop
+    # within the issue's 1e-3 of each other (2.7e-4 on instrument 2.0's synthetic data)
+    np.testing.assert_allclose(gamma, ref["gamma"], atol=1e-3)
     assert gamma.max() > 0.99  # the Heywood loading
 
 
