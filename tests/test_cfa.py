@@ -169,7 +169,7 @@ def test_wlsmv_cfa_matches_lavaan(case):
 
 def test_wlsmv_refuses_mixed_items_and_constraints():
     data = r_reference.synthetic()
-    model = "goals =~ GOA_SHARED_TARGETS + GOA_INCENTIVES + GOA_REPORTS_USED"
+    model = "goals =~ GOA_SHARED_TARGETS + GOA_INCENTIVES + GOA_REPORTS_READ"
     with pytest.raises(ValueError, match="mixed ordered and continuous"):
         cfa(data, model, ordered=["GOA_SHARED_TARGETS"])
     with pytest.raises(ValueError, match="measurement_invariance"):

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from survey.exporters.layout import choices
+from survey.exporters.layout import choices, page_title, shown_items
 from survey.exporters.printable import questionnaire_html, web_texts
 from survey.questionnaire import pages
 
@@ -23,6 +23,10 @@ def test_questionnaire_names_the_other_department_per_copy(instrument):
     for item in instrument.items:
         assert item.code in marketing and item.code in sales
     assert "{other}" not in html and "{own}" not in html
+    # the web survey's headings over the mirror items name the copy's departments
+    assert "<h3>Your own department: marketing</h3>" in marketing
+    assert "<h3>The sales team</h3>" in marketing
+    assert "<h3>Your own department: sales</h3>" in sales
 
 
 def test_export_command_writes_print_and_surveyjs(tmp_path):
@@ -98,8 +102,8 @@ def test_printed_pages_are_the_web_survey_pages(instrument):
             context = dict(sheets[0][1])
             assert context["business_unit"] == ["Nord", "Süd"]  # the project's units
             for (_, questions), page in zip(sheets[1:], web[1:], strict=True):
-                assert [code for code, _ in questions] == [i.code for i in page.items]
-                for (code, opts), item in zip(questions, page.items, strict=True):
+                assert [code for code, _ in questions] == [i.code for i in shown_items(page)]
+                for (code, opts), item in zip(questions, shown_items(page), strict=True):
                     kind = instrument.kind(item)
                     opts = [html_lib.unescape(o) for o in opts]
                     if kind in {"percent", "constant_sum", "text"}:
@@ -118,7 +122,7 @@ def test_printed_hints_are_the_web_survey_hints(instrument):
     multi = next(i for i in instrument.items if instrument.kind(i) == "multiple" and i.max_choices)
     assert texts["choose_up_to"]["en"].format(n=multi.max_choices) in html
     split = next(i for i in instrument.items if instrument.kind(i) == "constant_sum")
-    assert texts["points_of"]["en"].format(total=instrument.response_type(split).total) in html
+    assert texts["sum_hint"]["en"].format(total=instrument.response_type(split).total) in html
 
 
 def test_every_web_page_starts_a_printed_page(tmp_path, instrument):
@@ -137,9 +141,8 @@ def test_every_web_page_starts_a_printed_page(tmp_path, instrument):
         ).stdout
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         firsts.append(lines[:3])
-    titles = [web_texts()["context_heading"]["en"]] + [
-        instrument.dimensions[p.key]["en"] for p in pages(instrument)[1:]
-    ]
+    # the web survey's headings, "(1 of 2)" included where a dimension fills two pages
+    titles = [page_title(instrument, p, "en") for p in pages(instrument)]
     # each web page's title heads a sheet (sheets without one continue a long page)
     starts = [next((t for t in titles if t in top), None) for top in firsts]
     assert [t for t in starts if t] == titles * len(instrument.departments)
@@ -212,3 +215,16 @@ def test_export_command_takes_the_units_of_a_project(tmp_path):
     survey = lime.tsv_import(lime.read_tsv(out))
     bu = next(q for q in survey.questions.values() if q["title"] == "BU")
     assert [a["l10n"]["de"] for a in survey.answers_of(bu["qid"])] == ["Nord", "Süd"]
+
+
+def test_exports_show_a_page_in_the_web_survey_order(instrument):
+    """The web survey puts the self-image items of a page's mirror pairs together under the
+    own department, then their twins; every export takes its order from shown_items."""
+    from survey.web.app import _groups
+
+    t = {key: text["en"] for key, text in web_texts().items() if isinstance(text, dict)}
+    for dept in instrument.departments:
+        for page in pages(instrument)[1:]:
+            groups = _groups(instrument, page, "en", dept, {}, {}, t)
+            web = [q["name"] for g in groups for q in g["questions"]]
+            assert web == [i.code for i in shown_items(page)], (dept, page.number)

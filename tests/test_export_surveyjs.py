@@ -20,6 +20,7 @@ import pytest
 
 from survey import load_instrument
 from survey.exporters import export_instrument
+from survey.exporters.layout import page_title
 from survey.exporters.surveyjs import surveyjs_form
 from survey.importers import ingest
 from survey.questionnaire import DK_SUFFIX, pages
@@ -133,6 +134,19 @@ def test_every_respondent_gets_through_every_page(fielded, instrument):
         assert run["errors"] == [] and run["refused"] == [], (person["id"], run)
         assert run["pages"] == web
         assert run["state"] == ("completed" if person["complete"] else "running")
+
+
+def test_each_page_holds_its_own_items_once_under_the_web_heading(instrument):
+    """A dimension that fills two web pages ("(1 of 2)") puts each item on one page only."""
+    form = surveyjs_form(instrument, ("de", "en"))
+    for page, web in zip(form["pages"][1:], pages(instrument)[1:], strict=True):
+        codes = [row["value"] for el in page["elements"] for row in el.get("rows", [])]
+        codes += [el["name"] for el in page["elements"] if "rows" not in el]
+        assert {c for c in codes if c in instrument.item_map} == {i.code for i in web.items}
+        assert page["title"] == {"default": page_title(instrument, web, "en"),
+                                 "de": page_title(instrument, web, "de")}  # fmt: skip
+    names = [el["name"] for p in form["pages"] for el in p["elements"]]
+    assert len(names) == len(set(names))
 
 
 def test_respondents_read_the_texts_of_our_web_survey(fielded, instrument):

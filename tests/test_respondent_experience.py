@@ -209,7 +209,9 @@ def _begin(client, lang="de"):
         "nonce": NONCE.search(page.text).group(1),
     }
     client.post("/start", data=form, follow_redirects=False)
-    return form["csrf"], page
+    # The welcome page's token has no questionnaire yet; later forms carry one bound to the
+    # questionnaire the browser now holds (a token from another questionnaire is refused).
+    return CSRF.search(client.get("/q/0").text).group(1), page
 
 
 def test_every_page_shows_logo_sender_contact_and_closing_date(site):

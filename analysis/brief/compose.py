@@ -590,7 +590,7 @@ def compose_brief(
             key.append(f)
         if len(key) == 3:
             break
-    gaps = [f for f in findings if f.kind in ("gap", "mirror", "orientation")][:5]
+    gaps = [f for f in findings if f.kind in ("gap", "mirror", "orientation")][:4]
     figures, charted = _figures(results, instrument, lang, out, invariance)
     hidden = departments_hidden(results, instrument)
     driver_figure, driver_sentences = (

@@ -50,6 +50,9 @@ def render_html(context: dict) -> str:
     return env.get_template("brief.html.j2").render(css=css, **context)
 
 
+MAX_PAGES = 4
+
+
 def write_brief(context: dict, out_dir: str | Path, *, stem: str = "brief") -> tuple[Path, Path]:
     """Write ``<stem>.html`` and ``<stem>.pdf`` into ``out_dir``; returns both paths."""
     from weasyprint import HTML
@@ -57,11 +60,19 @@ def write_brief(context: dict, out_dir: str | Path, *, stem: str = "brief") -> t
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # Self-contained: only embedded data: URIs may be fetched, and a failure is an error.
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
     html = render_html(context)
+    document = HTML(string=html, url_fetcher=fetcher).render()
+    drivers = context.get("drivers") or {}
+    if len(document.pages) > MAX_PAGES and drivers.get("figure"):
+        # The brief promises at most four pages: the key-driver chart is the one figure
+        # that gives way (its sentence stays; the chart is in figures/ and the deck).
+        context = {**context, "drivers": {**drivers, "figure": None}}
+        html = render_html(context)
+        document = HTML(string=html, url_fetcher=fetcher).render()
     html_path = out / f"{stem}.html"
     html_path.write_text(html, encoding="utf-8")
     pdf_path = out / f"{stem}.pdf"
-    # Self-contained: only embedded data: URIs may be fetched, and a failure is an error.
-    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_path)
+    document.write_pdf(pdf_path)
     return html_path, pdf_path

@@ -27,7 +27,13 @@ import io
 import re
 from pathlib import Path
 
-from survey.exporters.layout import block_prompt, blocks, choices, department_dependent
+from survey.exporters.layout import (
+    block_prompt,
+    blocks,
+    choices,
+    department_dependent,
+    page_title,
+)
 from survey.instrument import Instrument, Item, Language
 from survey.questionnaire import TEXT_LIMIT, pages
 
@@ -264,14 +270,14 @@ def structure_rows(
         ent.add("Q", typ, texts, code, relevance="1", mandatory=mandatory, **question)
         for key, label in options.items():
             ent.add("A", "0", label, key)
-    by_page: dict[str, list] = {}
+    by_page: dict[int, list] = {}
     for block in blocks(instrument):
-        by_page.setdefault(block.dimension, []).append(block)
+        by_page.setdefault(block.page, []).append(block)
     for number, page in enumerate(page_list[1:], start=1):
         ent.add("G", f"G{number}", dict.fromkeys(langs, ""),
-                {lang: instrument.dimensions[page.key][lang] for lang in langs},
+                {lang: page_title(instrument, page, lang) for lang in langs},
                 relevance=ASKED)  # fmt: skip
-        for block in by_page[page.key]:
+        for block in by_page[page.number]:
             _block(ent, instrument, block, langs, question)
     return rows + ent.language_blocks()
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from survey.exporters.layout import page_title, shown_items
 from survey.instrument import Instrument
 from survey.questionnaire import TEXT_LIMIT, pages
 
@@ -44,7 +45,7 @@ def _question(ins: Instrument, item, lang: str, dept: str) -> dict:
         hint = _t("choose_up_to", lang, n=item.max_choices)
     if kind == "constant_sum":
         options = [f"{p.label[lang]}: ____" for p in item.parts]
-        hint = _t("points_of", lang, total=ins.response_type(item).total)
+        hint = _t("sum_hint", lang, total=ins.response_type(item).total)
     if kind == "percent":
         options = ["____ %"]
         low, high = ins.value_range(item)
@@ -60,6 +61,21 @@ def _question(ins: Instrument, item, lang: str, dept: str) -> dict:
         "options": options,
         "hint": hint,
     }
+
+
+def _mirror_headings(ins: Instrument, page, questions: list[dict], lang: str, dept: str) -> None:
+    """The web survey's headings over a page's mirror items: the own department's items under
+    one naming it (with the intro), their twins under one naming the other department."""
+    names = {"own": ins.departments[dept][lang],
+             "other": ins.departments[ins.other_department(dept)][lang]}  # fmt: skip
+    by_code = {q["code"]: q for q in questions}
+    for perspective, key, intro in (("self", "mirror_own_heading", "mirror_intro"),
+                                    ("other", "mirror_other_heading", "")):  # fmt: skip
+        first = next((i for i in shown_items(page)
+                      if i.mirror_of and i.perspective == perspective), None)  # fmt: skip
+        if first is not None:
+            by_code[first.code]["heading"] = _t(key, lang, **names)
+            by_code[first.code]["intro"] = _t(intro, lang, **names) if intro else ""
 
 
 def _context(ins: Instrument, lang: str, units: dict[str, str] | None) -> list[dict]:
@@ -97,12 +113,12 @@ def questionnaire_html(
     for dept in ins.departments:
         out_pages = []
         for page in pages(ins):
+            title = page_title(ins, page, lang)  # "(1 of 2)" as on the web
             if page.key == "context":
-                title = _t("context_heading", lang)
                 questions = _context(ins, lang, units)
             else:
-                title = ins.dimensions[page.key][lang]
-                questions = [_question(ins, i, lang, dept) for i in page.items]
+                questions = [_question(ins, i, lang, dept) for i in shown_items(page)]
+                _mirror_headings(ins, page, questions, lang, dept)
             out_pages.append({"key": page.key, "title": title, "questions": questions})
         copies.append(
             {

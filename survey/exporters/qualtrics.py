@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from survey.exporters import per_language_path
-from survey.exporters.layout import choices
+from survey.exporters.layout import choices, shown_items
 from survey.instrument import Instrument, Item, Language
 from survey.questionnaire import pages
 
@@ -90,7 +90,7 @@ def render_qualtrics(instrument: Instrument, lang: Language) -> str:
         lines.append("")
     for page in pages(instrument)[1:]:
         lines += [f"[[Block:{page.key}]]", ""]
-        for item in page.items:
+        for item in shown_items(page):  # the web survey's order
             lines += [*_question(instrument, item, lang), ""]
             if has_dont_know_box(instrument, item):
                 # a number field has no choices: "don't know" is a box of its own

@@ -12,7 +12,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from survey.exporters.layout import block_prompt, blocks, choices, department_dependent
+from survey.exporters.layout import (
+    block_prompt,
+    blocks,
+    choices,
+    department_dependent,
+    page_title,
+)
 from survey.instrument import LANGUAGES, Instrument, Item, Language, Text
 from survey.questionnaire import DK_SUFFIX, TEXT_LIMIT, pages
 
@@ -198,12 +204,12 @@ def surveyjs_form(
             "elements": _context(instrument, langs, units),
         }
     ]
-    by_page: dict[str, list] = {}
+    by_page: dict[int, list] = {}
     for block in blocks(instrument):
-        by_page.setdefault(block.dimension, []).append(block)
+        by_page.setdefault(block.page, []).append(block)  # a dimension may fill two pages
     for page in pages(instrument)[1:]:
         elements: list[dict] = []
-        for block in by_page[page.key]:
+        for block in by_page[page.number]:
             if block.matrix:
                 el = {
                     "type": "matrix",
@@ -224,7 +230,8 @@ def surveyjs_form(
         out_pages.append(
             {
                 "name": page.key,
-                "title": _tloc(instrument.dimensions[page.key], langs),
+                # the web survey's heading, "(1 of 2)" where a dimension fills two pages
+                "title": _loc({lang: page_title(instrument, page, lang) for lang in langs}, langs),
                 "elements": elements,
             }
         )

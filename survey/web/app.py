@@ -341,7 +341,13 @@ def create_app(project: Project, store: Store, instrument: Instrument) -> FastAP
             t["privacy_voluntary"],
             t["privacy_threshold"].format(threshold=project.anonymity_threshold),
         ]
-        privacy_more = [t["privacy_purpose"], t["privacy_who"], t["privacy_storage"]]
+        # The short list must leave Start on a phone's first screen: the rest is folded.
+        privacy_more = [
+            t["privacy_purpose"],
+            t["privacy_who"],
+            t["privacy_recompute"],
+            t["privacy_storage"],
+        ]
         return render(
             request,
             "welcome.html.j2",
